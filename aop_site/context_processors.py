@@ -1,0 +1,23 @@
+"""What the navigation shows on every page: the current plan, the plan switcher, badges."""
+
+from planning.models import Notification
+from planning.permissions import plans_visible_to
+from tracking.models import Alert
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    plan = getattr(request, "plan", None)
+    context = {
+        "nav_plans": list(plans_visible_to(user).only("id", "name", "start")),
+        "nav_plan": plan,
+        "nav_access": getattr(request, "access", None),
+        "nav_unread": Notification.objects.filter(user=user, read=False).count(),
+    }
+    if plan is not None:
+        context["nav_open_alerts"] = Alert.objects.filter(
+            plan=plan, state=Alert.State.OPEN
+        ).count()
+    return context

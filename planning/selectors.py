@@ -1,0 +1,26 @@
+"""Reads of plan data in a fixed number of queries, whatever the plan's size."""
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from planning.models import Department, Goal, Plan
+
+
+def departments_with_goals(plan: Plan) -> QuerySet[Department]:
+    """Departments of the plan, each with its goals and their owners (two queries)."""
+    goals = Goal.objects.select_related("owner").order_by("title")
+    return (
+        plan.departments.select_related("head")
+        .prefetch_related(Prefetch("goals", queryset=goals))
+        .order_by("name")
+    )
+
+
+def company_goals_without_department(plan: Plan) -> QuerySet[Goal]:
+    return plan.goals.filter(department__isnull=True).select_related("owner")
+
+
+def plans_with_counts(plans: QuerySet[Plan]) -> QuerySet[Plan]:
+    return plans.annotate(
+        department_count=Count("departments", distinct=True),
+        goal_count=Count("goals", distinct=True),
+    ).order_by("-start", "name")
