@@ -1,0 +1,72 @@
+"""Shared fixtures: a small plan with one named user per role (STYLE.md, Tests)."""
+
+import os
+from types import SimpleNamespace
+
+import pytest
+
+from planning.models import Membership
+from tests.factories import DepartmentFactory, MembershipFactory, PlanFactory, UserFactory
+
+# Playwright's sync API runs an event loop in the test thread; the ORM must still work there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+Role = Membership.Role
+
+
+@pytest.fixture
+def plan(db):
+    return PlanFactory(name="FY 2026")
+
+
+@pytest.fixture
+def people(plan):
+    """A leader, heads of Sales and Marketing, finance, a Sales contributor, a viewer and an
+    outsider with no membership, in `plan` with departments Sales and Marketing."""
+    sales = DepartmentFactory(plan=plan, name="Sales", code="sales")
+    marketing = DepartmentFactory(plan=plan, name="Marketing", code="marketing")
+    users = SimpleNamespace(plan=plan, sales=sales, marketing=marketing)
+    for name, role, department in [
+        ("leader", Role.LEADERSHIP, None),
+        ("head_sales", Role.DEPARTMENT_HEAD, sales),
+        ("head_marketing", Role.DEPARTMENT_HEAD, marketing),
+        ("finance", Role.FINANCE, None),
+        ("contributor_sales", Role.CONTRIBUTOR, sales),
+        ("viewer", Role.VIEWER, None),
+    ]:
+        user = UserFactory(username=name)
+        MembershipFactory(user=user, plan=plan, role=role, department=department)
+        setattr(users, name, user)
+    users.outsider = UserFactory(username="outsider")
+    sales.head = users.head_sales
+    sales.save()
+    marketing.head = users.head_marketing
+    marketing.save()
+    return users
+
+
+@pytest.fixture
+def client_for(client):
+    """`client_for(user)`: the test client signed in as `user`."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_process(request):
+    """Tasks run in-process in tests, except in tests marked `worker`, which start a real
+    Celery worker against the configured broker."""
+    from aop_site.celery_app import app
+
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = previous
