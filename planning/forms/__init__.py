@@ -1,0 +1,1 @@
+"""Forms of plan data, one module per area."""

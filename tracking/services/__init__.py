@@ -1,0 +1,1 @@
+"""Writes to tracking data, one module per area (see planning/services)."""
