@@ -70,3 +70,26 @@ def _celery_in_process(request):
     app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager = previous
+
+
+def needs_service(name: str, available: bool) -> None:
+    """Skip a test whose service (PostgreSQL, Redis, Chromium) is missing on a laptop — but
+    under CI (CI=true) a missing service is a failure, never a skip."""
+    if available:
+        return
+    message = f"{name} is not available"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"{message}, and CI needs it")
+    pytest.skip(message)
+
+
+def on_postgresql() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def postgresql(db):
+    """Use in tests that only mean something on PostgreSQL (row locks, concurrency)."""
+    needs_service("PostgreSQL (DATABASE_URL)", on_postgresql())
