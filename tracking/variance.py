@@ -1,0 +1,364 @@
+"""Goal behind plan (SPEC §4.2), as pure functions over plain values or DataFrames.
+
+Where a goal stands at a date d, in the words of the method:
+
+- **Planned value** at d: a straight line from the plan start (at the baseline) through the
+  quarterly checkpoints (each dated at the last day of its quarter) to the due date (at the
+  target); from the due date on, the target. Before the plan start, the baseline.
+  Checkpoints dated on or after the due date are not used: the target is what is due then.
+  Without a due date, the line ends at the last checkpoint and stays there.
+- **Actual value** at d: the latest measurement whose month ended on or before d. A
+  measurement for month M is dated the last day of M, so "as of March" (d = 31 March) sees
+  March's value, and d = 30 March does not.
+- **Progress**: planned progress P = planned − baseline and actual progress A = actual −
+  baseline for goals that should go up; both signs flip for goals that should go down.
+- **Shortfall** s = (P − A) / P, only while P > 0: 0.5 means "half of the planned progress is
+  missing". While P ≤ 0 (nothing planned yet, or a planned dip) there is no shortfall.
+- **Status**: `on_track` if s ≤ 0, `at_risk` if 0 < s ≤ threshold, `behind` if s > threshold
+  ("more than 10 % behind" with the default threshold 0.10); `no_data` while P > 0 and no
+  value was entered yet. While P ≤ 0 a goal is `on_track` (nothing was expected that could be
+  missed). A goal without a baseline cannot be placed on a path: `no_data`, no planned value.
+
+Worked example: baseline 0, target 4 hires by 30 June, Q1 = 2, Q2 = 4, plan starts 1 January.
+On 31 March planned = 2; actual 1 → s = 0.5 → behind; actual 2 → on track.
+
+Numbers are floats here (the caller converts Decimals); comparisons with the threshold allow
+1e-9 for rounding, so "exactly 10 % behind" is at risk, not behind. The scalar API
+(`goal_position`) explains one goal; the vectorised API (`goal_positions`) evaluates
+thousands of goals at many month ends at once and gives the same answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from tracking.constants import GoalStatus
+
+INCREASE = "increase"
+DECREASE = "decrease"
+# Float rounding slack when a shortfall is compared with 0 or the threshold.
+EPSILON = 1e-9
+
+POSITION_COLUMNS = ["goal_id", "as_of", "planned", "actual", "shortfall", "status"]
+
+
+class GoalPosition(NamedTuple):
+    """A goal at one date: planned and actual value, shortfall (None while P ≤ 0 or without
+    a value) and status (a GoalStatus value)."""
+
+    planned: float | None
+    actual: float | None
+    shortfall: float | None
+    status: str
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates
+
+
+def month_end(day: dt.date) -> dt.date:
+    """The last day of `day`'s month: the date a monthly measurement stands for."""
+    following = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
+def quarter_end(plan_start: dt.date, quarter: int) -> dt.date:
+    """Last day of quarter 1..4 of a plan year that starts on `plan_start` (a month's 1st)."""
+    months = plan_start.month - 1 + 3 * quarter
+    first_after = dt.date(plan_start.year + months // 12, months % 12 + 1, 1)
+    return first_after - dt.timedelta(days=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scalar API: one goal
+
+
+def planned_value(
+    *,
+    plan_start: dt.date,
+    baseline: float | None,
+    target: float | None,
+    due_date: dt.date | None,
+    checkpoints: Mapping[int, float],
+    at: dt.date,
+) -> float | None:
+    """The value the goal should have at `at` (see the module docstring).
+
+    `checkpoints` maps quarter (1–4) to the planned value at that quarter's end."""
+    if baseline is None:
+        return None
+    knots = _knots(plan_start, baseline, target, due_date, checkpoints)
+    t = at.toordinal()
+    before = [k for k in knots if k[0] <= t]
+    after = [k for k in knots if k[0] > t]
+    if not before:
+        return float(baseline)
+    t0, v0 = before[-1]
+    if not after:
+        return v0
+    t1, v1 = after[0]
+    return v0 + (v1 - v0) * (t - t0) / (t1 - t0)
+
+
+def actual_value(measurements: Iterable[tuple[dt.date, float]], at: dt.date) -> float | None:
+    """The latest measured value whose month ended on or before `at`; None if none did.
+    `measurements` are (month, value) pairs; any day of the month names the month."""
+    dated = [(month_end(period), value) for period, value in measurements]
+    seen = [(day, value) for day, value in dated if day <= at]
+    if not seen:
+        return None
+    return float(max(seen, key=lambda pair: pair[0])[1])
+
+
+def shortfall(
+    *, planned: float | None, actual: float | None, baseline: float | None, direction: str
+) -> float | None:
+    """s = (P − A) / P (see the module docstring); None while P ≤ 0 or a value is missing."""
+    if planned is None or actual is None or baseline is None:
+        return None
+    sign = -1.0 if direction == DECREASE else 1.0
+    progress_planned = sign * (planned - baseline)
+    progress_actual = sign * (actual - baseline)
+    if progress_planned <= 0:
+        return None
+    return (progress_planned - progress_actual) / progress_planned
+
+
+def goal_status(
+    *,
+    planned_progress: float | None,
+    actual: float | None,
+    shortfall: float | None,
+    threshold: float,
+) -> str:
+    """on_track / at_risk / behind / no_data from the shortfall (see the module docstring)."""
+    if planned_progress is None:
+        return GoalStatus.NO_DATA
+    if planned_progress <= 0:
+        return GoalStatus.ON_TRACK
+    if actual is None or shortfall is None:
+        return GoalStatus.NO_DATA
+    if shortfall <= EPSILON:
+        return GoalStatus.ON_TRACK
+    if shortfall <= threshold + EPSILON:
+        return GoalStatus.AT_RISK
+    return GoalStatus.BEHIND
+
+
+def goal_position(
+    *,
+    plan_start: dt.date,
+    baseline: float | None,
+    target: float | None,
+    due_date: dt.date | None,
+    direction: str = INCREASE,
+    checkpoints: Mapping[int, float],
+    measurements: Iterable[tuple[dt.date, float]],
+    at: dt.date,
+    threshold: float,
+) -> GoalPosition:
+    """Where one goal stands at `at`: planned, actual, shortfall and status (SPEC §4.2).
+
+    >>> goal_position(plan_start=dt.date(2026, 1, 1), baseline=0, target=4,
+    ...               due_date=dt.date(2026, 6, 30), checkpoints={1: 2, 2: 4},
+    ...               measurements=[(dt.date(2026, 3, 1), 1)], at=dt.date(2026, 3, 31),
+    ...               threshold=0.10)
+    GoalPosition(planned=2.0, actual=1.0, shortfall=0.5, status='behind')
+    """
+    base = None if baseline is None else float(baseline)
+    planned = planned_value(
+        plan_start=plan_start,
+        baseline=base,
+        target=None if target is None else float(target),
+        due_date=due_date,
+        checkpoints={q: float(v) for q, v in checkpoints.items()},
+        at=at,
+    )
+    actual = actual_value(measurements, at)
+    s = shortfall(planned=planned, actual=actual, baseline=base, direction=direction)
+    sign = -1.0 if direction == DECREASE else 1.0
+    progress = None if planned is None else sign * (planned - base)
+    status = goal_status(
+        planned_progress=progress, actual=actual, shortfall=s, threshold=float(threshold)
+    )
+    return GoalPosition(planned, actual, s, str(status))
+
+
+def _knots(
+    plan_start: dt.date,
+    baseline: float,
+    target: float | None,
+    due_date: dt.date | None,
+    checkpoints: Mapping[int, float],
+) -> list[tuple[int, float]]:
+    """(day ordinal, value) points of the planned path, in date order."""
+    has_due = due_date is not None and target is not None
+    due = due_date.toordinal() if has_due else None
+    start = plan_start.toordinal()
+    knots = []
+    if due is None or start < due:
+        knots.append((start, float(baseline)))
+    for quarter, value in sorted(checkpoints.items()):
+        day = quarter_end(plan_start, quarter).toordinal()
+        if day > start and (due is None or day < due):
+            knots.append((day, float(value)))
+    if due is not None:
+        knots.append((due, float(target)))
+    return sorted(knots, key=lambda knot: knot[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Vectorised API: many goals at many month ends
+
+
+def goal_positions(
+    goals: pd.DataFrame,
+    checkpoints: pd.DataFrame,
+    measurements: pd.DataFrame,
+    as_of: dt.date | Sequence[dt.date],
+    threshold: float,
+) -> pd.DataFrame:
+    """The position of every goal at every date in `as_of` (one date or several), in one pass.
+
+    Inputs (as fetched with `.values()`; Decimals and dates are fine):
+    - `goals`: goal_id, plan_start, baseline, target, due_date, direction;
+    - `checkpoints`: goal_id, quarter, planned_value;
+    - `measurements`: goal_id, period (any day of the month), value.
+
+    Returns one row per goal and date with columns goal_id, as_of (datetime64), planned,
+    actual, shortfall (floats, NaN where the scalar API says None) and status — the same
+    numbers as `goal_position` for each goal."""
+    dates = [as_of] if isinstance(as_of, dt.date) else list(as_of)
+    if goals.empty or not dates:
+        return _empty_positions()
+    g = _goal_frame(goals)
+    grid = g.merge(pd.DataFrame({"t": [d.toordinal() for d in dates]}), how="cross")
+    grid = grid.sort_values("t", kind="stable")
+    grid = _attach_planned(grid, _knot_frame(g, checkpoints))
+    grid = _attach_actual(grid, measurements)
+    grid = _attach_status(grid, float(threshold))
+    grid["as_of"] = pd.to_datetime([dt.date.fromordinal(int(t)) for t in grid["t"]])
+    grid = grid.sort_values(["goal_id", "as_of"], kind="stable").reset_index(drop=True)
+    return grid[POSITION_COLUMNS]
+
+
+def _empty_positions() -> pd.DataFrame:
+    frame = pd.DataFrame({column: [] for column in POSITION_COLUMNS})
+    return frame.astype({"goal_id": "int64", "as_of": "datetime64[ns]", "status": "object"})
+
+
+def _ordinals(values: pd.Series) -> pd.Series:
+    """Dates (date objects, strings or datetime64; NaT/None allowed) → day ordinals (float,
+    NaN for missing), so that differences equal `date.toordinal()` differences."""
+    days = pd.to_datetime(values).to_numpy(dtype="datetime64[D]")
+    out = days.astype("int64").astype("float64") + dt.date(1970, 1, 1).toordinal()
+    out[np.isnat(days)] = np.nan
+    return pd.Series(out, index=values.index)
+
+
+def _floats(values: pd.Series) -> pd.Series:
+    return pd.to_numeric(values.astype(object).where(values.notna(), None)).astype("float64")
+
+
+def _goal_frame(goals: pd.DataFrame) -> pd.DataFrame:
+    g = pd.DataFrame({"goal_id": goals["goal_id"].astype("int64")})
+    g["start"] = _ordinals(goals["plan_start"])
+    g["due"] = _ordinals(goals["due_date"])
+    g["baseline"] = _floats(goals["baseline"])
+    g["target"] = _floats(goals["target"])
+    g.loc[g["target"].isna(), "due"] = np.nan  # no target: no point on the due date
+    g["sign"] = np.where(goals["direction"].astype(str) == DECREASE, -1.0, 1.0)
+    g["plan_start"] = pd.to_datetime(goals["plan_start"]).dt.date
+    return g
+
+
+def _knot_frame(g: pd.DataFrame, checkpoints: pd.DataFrame) -> pd.DataFrame:
+    """(goal_id, kt, kv): the points of every goal's planned path, as in `_knots`."""
+    with_base = g[g["baseline"].notna()]
+    start_ok = with_base["due"].isna() | (with_base["start"] < with_base["due"])
+    starts = with_base.loc[start_ok, ["goal_id", "start", "baseline"]]
+    starts.columns = ["goal_id", "kt", "kv"]
+    dues = with_base.loc[with_base["due"].notna(), ["goal_id", "due", "target"]]
+    dues.columns = ["goal_id", "kt", "kv"]
+    frames = [starts, dues]
+    if not checkpoints.empty:
+        cp = checkpoints.merge(with_base[["goal_id", "start", "due", "plan_start"]], on="goal_id")
+        cp["kt"] = [
+            float(quarter_end(s, int(q)).toordinal())
+            for s, q in zip(cp["plan_start"], cp["quarter"], strict=True)
+        ]
+        keep = (cp["kt"] > cp["start"]) & (cp["due"].isna() | (cp["kt"] < cp["due"]))
+        cp = cp.loc[keep, ["goal_id", "kt"]].assign(kv=_floats(cp.loc[keep, "planned_value"]))
+        frames.append(cp)
+    knots = pd.concat([f for f in frames if not f.empty], ignore_index=True)
+    knots["goal_id"] = knots["goal_id"].astype("int64")
+    return knots.sort_values("kt", kind="stable")
+
+
+def _attach_planned(grid: pd.DataFrame, knots: pd.DataFrame) -> pd.DataFrame:
+    """Interpolate between the knot at or before t and the first knot after t."""
+    grid = grid.assign(t=grid["t"].astype("float64"))
+    prev = knots.rename(columns={"kt": "t0", "kv": "v0"})
+    nxt = knots.rename(columns={"kt": "t1", "kv": "v1"})
+    grid = pd.merge_asof(
+        grid, prev.assign(t=prev["t0"]), on="t", by="goal_id", direction="backward"
+    )
+    grid = pd.merge_asof(
+        grid,
+        nxt.assign(t=nxt["t1"]),
+        on="t",
+        by="goal_id",
+        direction="forward",
+        allow_exact_matches=False,
+    )
+    interpolated = grid["v0"] + (grid["v1"] - grid["v0"]) * (grid["t"] - grid["t0"]) / (
+        grid["t1"] - grid["t0"]
+    )
+    planned = interpolated.where(grid["t1"].notna(), grid["v0"])
+    planned = planned.where(grid["t0"].notna(), grid["baseline"])
+    grid["planned"] = planned.where(grid["baseline"].notna())
+    return grid
+
+
+def _attach_actual(grid: pd.DataFrame, measurements: pd.DataFrame) -> pd.DataFrame:
+    if measurements.empty:
+        grid["actual"] = np.nan
+        return grid
+    m = pd.DataFrame({"goal_id": measurements["goal_id"].astype("int64")})
+    periods = pd.to_datetime(measurements["period"]) + pd.offsets.MonthEnd(0)
+    m["t"] = _ordinals(periods)
+    m["actual"] = _floats(measurements["value"])
+    m = m.sort_values("t", kind="stable")
+    return pd.merge_asof(grid, m, on="t", by="goal_id", direction="backward")
+
+
+def _attach_status(grid: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    progress = grid["sign"] * (grid["planned"] - grid["baseline"])
+    achieved = grid["sign"] * (grid["actual"] - grid["baseline"])
+    positive = progress > 0
+    s = ((progress - achieved) / progress).where(positive & grid["actual"].notna())
+    grid["shortfall"] = s
+    status = np.select(
+        [
+            progress.isna(),
+            ~positive,
+            s.isna(),
+            s <= EPSILON,
+            s <= threshold + EPSILON,
+        ],
+        [
+            GoalStatus.NO_DATA.value,
+            GoalStatus.ON_TRACK.value,
+            GoalStatus.NO_DATA.value,
+            GoalStatus.ON_TRACK.value,
+            GoalStatus.AT_RISK.value,
+        ],
+        default=GoalStatus.BEHIND.value,
+    )
+    grid["status"] = pd.Series(status, index=grid.index, dtype=object)
+    return grid
