@@ -258,6 +258,9 @@ class ImportJob(models.Model):
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
+    # What the preview shows besides the errors: counts to add / replace / leave unchanged,
+    # the total number of problems (errors keeps at most the first 1,000) and a few sample rows.
+    summary = models.JSONField(default=dict, blank=True)
     message = models.CharField(max_length=500, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
