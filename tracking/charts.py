@@ -1,0 +1,1097 @@
+"""Dashboard charts (SPEC §5): pure functions, plain values in, a Plotly figure out.
+
+No queries and no rules here: the numbers arrive already computed by the rule functions
+(`tracking/variance.py`, `tracking/burn.py`, `planning/dependencies.py`); a chart only decides
+how they look. Every chart is made to be read on a projector in a review meeting:
+
+- the title says the finding ("3 of 12 goals are more than 10 % behind"), not the topic;
+- labels sit on the data (no legends), at most four series, thick lines;
+- the plan or target is drawn as a reference line;
+- status is colour (Okabe-Ito) plus icon plus word, never colour alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+import plotly.graph_objects as go
+from django.utils import formats
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from tracking.constants import STATUS_COLOURS, STATUS_ICONS, GoalStatus
+
+INK = "#1b1f24"
+MUTED = "#59616b"
+GRID = "#e5e8ec"
+PLAN_GREY = "#59616b"
+BEHIND_TEXT = "#a33f00"  # vermillion darkened for text on white
+ON_TRACK, AT_RISK, BEHIND, NO_DATA = (
+    STATUS_COLOURS["on_track"],
+    STATUS_COLOURS["at_risk"],
+    STATUS_COLOURS["behind"],
+    STATUS_COLOURS["no_data"],
+)
+FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
+LINE_WIDTH = 4
+ROW_HEIGHT = 30  # px per bar in horizontal bar charts: readable from the back of the room
+# Progress beyond these limits is drawn at the limit (the label still tells the true value).
+PROGRESS_CLIP = (-50.0, 200.0)
+Number = int | float | Decimal
+
+
+# Inputs --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoalProgress:
+    """One goal at the "as of" month: values in the goal's unit, status from SPEC §4.2."""
+
+    label: str
+    status: str
+    baseline: Number | None
+    target: Number | None
+    planned: Number | None
+    actual: Number | None
+    unit: str = ""
+    department: str = ""
+
+
+@dataclass(frozen=True)
+class KpiSeries:
+    """A KPI month by month: actual values, targets and the warning/critical bounds derived
+    from its thresholds, and the level each actual value is at (`KpiLevel` values)."""
+
+    name: str
+    unit: str
+    months: Sequence[dt.date]
+    actual: Sequence[Number | None]
+    target: Sequence[Number | None]
+    warning: Sequence[Number | None]
+    critical: Sequence[Number | None]
+    levels: Sequence[str | None]
+
+
+@dataclass(frozen=True)
+class BurnCurve:
+    """One department's budget month by month (SPEC §4.3): planned cumulative Bp(m) for all
+    twelve months, actual cumulative S(m) up to the "as of" month."""
+
+    department: str
+    months: Sequence[dt.date]
+    planned_cumulative: Sequence[Number]
+    spent_cumulative: Sequence[Number | None]
+    budget: Number
+    threshold: Number
+    burn_early: bool
+    currency: str = ""
+
+
+@dataclass(frozen=True)
+class DepartmentBurn:
+    """One department at the "as of" month: shares of its annual budget (0–1), and the
+    run-rate forecast of its year-end spend with the month the budget runs out."""
+
+    department: str
+    budget: Number
+    spent: Number
+    used_share: Number | None
+    planned_share: Number | None
+    burn_early: bool
+    forecast: Number | None = None
+    run_out: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class GanttBar:
+    """An initiative on the roadmap."""
+
+    id: int
+    label: str
+    start: dt.date
+    end: dt.date
+    status: str
+    blocked: bool = False
+    external: bool = False
+
+
+# Shared look ----------------------------------------------------------------------------------
+
+
+def _separators() -> str:
+    """Plotly's "decimal, thousands" pair for the active language (1,234.5 or 1.234,5)."""
+    return formats.get_format("DECIMAL_SEPARATOR") + formats.get_format("THOUSAND_SEPARATOR")
+
+
+def _layout(title: str, subtitle: str = "", **extra) -> dict:
+    layout = {
+        "title": {
+            "text": title,
+            "x": 0,
+            "xanchor": "left",
+            "xref": "paper",
+            "font": {"size": 21, "color": INK},
+            "subtitle": {"text": subtitle, "font": {"size": 14, "color": MUTED}},
+        },
+        "font": {"family": FONT_FAMILY, "size": 15, "color": INK},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "showlegend": False,
+        "separators": _separators(),
+        "hoverlabel": {"font": {"size": 15}, "bgcolor": "#ffffff"},
+        "margin": {"l": 20, "r": 30, "t": 90 if subtitle else 70, "b": 50, "autoexpand": True},
+    }
+    layout.update(extra)
+    return layout
+
+
+def _axis(**extra) -> dict:
+    axis = {
+        "gridcolor": GRID,
+        "zeroline": False,
+        "linecolor": "#b9c0c9",
+        "tickfont": {"size": 14},
+        "automargin": True,
+    }
+    axis.update(extra)
+    return axis
+
+
+def status_label(status: str) -> str:
+    """ "✖ Behind": icon and word, as everywhere else in the product."""
+    return f"{STATUS_ICONS.get(status, '–')} {GoalStatus(status).label}"
+
+
+def number(value: Number | None, decimals: int = 0) -> str:
+    """A number with the active language's separators ("1,234"); "–" when missing."""
+    if value is None:
+        return "–"
+    return formats.number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
+def percent(share: Number | None) -> str:
+    """0.823 → "82 %"."""
+    return "–" if share is None else f"{number(float(share) * 100)} %"
+
+
+def month_label(day: dt.date) -> str:
+    """ "Mar 2026" in the active language."""
+    return date_format(day, "M Y")
+
+
+def _short(text: str, limit: int = 48) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _clip(value: float, low: float, high: float) -> float:
+    return max(low, min(high, value))
+
+
+# Goal status ----------------------------------------------------------------------------------
+
+
+def status_finding(counts: Mapping[str, int], threshold: Number) -> str:
+    """The sentence the company dashboard leads with, from goal counts per status."""
+    total = sum(counts.values())
+    behind = counts.get("behind", 0)
+    limit = f"{number(float(threshold) * 100)} %"
+    if total == 0:
+        return _("No goal has figures for this month yet")
+    if behind:
+        return ngettext(
+            "%(behind)s of %(total)s goal is more than %(limit)s behind",
+            "%(behind)s of %(total)s goals are more than %(limit)s behind",
+            total,
+        ) % {"behind": number(behind), "total": number(total), "limit": limit}
+    if counts.get("on_track", 0) == total:
+        return ngettext("The goal is on track", "All %(total)s goals are on track", total) % {
+            "total": number(total)
+        }
+    return ngettext(
+        "No goal is more than %(limit)s behind (%(total)s goal)",
+        "No goal is more than %(limit)s behind (%(total)s goals)",
+        total,
+    ) % {"total": number(total), "limit": limit}
+
+
+def progress_pct(value: Number | None, baseline: Number | None, target: Number | None):
+    """How far `value` has come from baseline towards target, in % (target = 100 %). Works for
+    both directions because target − baseline carries the sign. None when undefined."""
+    if value is None or baseline is None or target is None or target == baseline:
+        return None
+    return float(value - baseline) / float(target - baseline) * 100
+
+
+def goal_bullet(goals: Sequence[GoalProgress], *, title: str, as_of: dt.date) -> go.Figure:
+    """Every goal as a bullet: a bar for the actual progress (status colour, icon and word), a
+    tick for where the plan expected it by `as_of`, the target as the 100 % line. Goals of
+    different units become comparable as "% of the way from baseline to target"."""
+    rows = list(reversed(goals))  # Plotly draws the first category at the bottom
+    labels = [_goal_axis_label(g) for g in rows]
+    actual = [progress_pct(g.actual, g.baseline, g.target) for g in rows]
+    planned = [progress_pct(g.planned, g.baseline, g.target) for g in rows]
+    low, high = PROGRESS_CLIP
+    bars = go.Bar(
+        y=labels,
+        x=[_clip(a, low, high) if a is not None else 0 for a in actual],
+        orientation="h",
+        marker={"color": [STATUS_COLOURS.get(g.status, NO_DATA) for g in rows]},
+        text=[_bullet_text(g, a) for g, a in zip(rows, actual, strict=True)],
+        textposition="outside",
+        cliponaxis=False,
+        textfont={"size": 14, "color": INK},
+        hovertext=[_goal_hover(g, a, p) for g, a, p in zip(rows, actual, planned, strict=True)],
+        hoverinfo="text",
+        width=0.55,
+        name=_("Actual"),
+    )
+    ticks = go.Scatter(
+        y=labels,
+        x=[_clip(p, low, high) if p is not None else None for p in planned],
+        mode="markers",
+        marker={"symbol": "line-ns", "size": 26, "line": {"width": 4, "color": INK}},
+        hoverinfo="skip",
+        name=_("Planned by now"),
+    )
+    fig = go.Figure([bars, ticks])
+    fig.update_layout(
+        _layout(
+            title,
+            _(
+                "Bar: progress from baseline to target as of %(month)s · ┃ planned by then"
+                " · dashed line: target (100 %%)"
+            )
+            % {"month": month_label(as_of)},
+            height=max(260, 130 + ROW_HEIGHT * len(rows)),
+            bargap=0.35,
+            xaxis=_axis(
+                ticksuffix=" %",
+                side="top",
+                range=[_bullet_min(actual), _bullet_max(actual, planned)],
+            ),
+            yaxis=_axis(showgrid=False, tickfont={"size": 15}),
+        )
+    )
+    fig.add_vline(x=100, line={"color": INK, "width": 2, "dash": "dash"})
+    fig.add_annotation(
+        x=100,
+        y=1,
+        yref="paper",
+        yanchor="bottom",
+        text=_("Target"),
+        showarrow=False,
+        font={"size": 14, "color": INK},
+        xanchor="left",
+    )
+    return fig
+
+
+def _bullet_min(actual) -> float:
+    values = [_clip(v, *PROGRESS_CLIP) for v in actual if v is not None]
+    return min([0.0, *values]) - 5
+
+
+def _bullet_max(actual, planned) -> float:
+    values = [v for v in [*actual, *planned] if v is not None]
+    return min(PROGRESS_CLIP[1], max([100.0, *values])) + 25
+
+
+def _goal_axis_label(goal: GoalProgress) -> str:
+    where = f" · {goal.department}" if goal.department else ""
+    return f"{STATUS_ICONS.get(goal.status, '–')} {_short(goal.label, 44)}{where}"
+
+
+def _bullet_text(goal: GoalProgress, actual_pct: float | None) -> str:
+    if actual_pct is None:
+        return status_label(goal.status)
+    return f"{number(actual_pct)} % · {status_label(goal.status)}"
+
+
+def _goal_hover(goal: GoalProgress, actual_pct, planned_pct) -> str:
+    unit = f" {goal.unit}" if goal.unit else ""
+    lines = [
+        f"<b>{goal.label}</b>",
+        f"{_('Actual')}: {number(goal.actual, 2)}{unit} ({_pct_or_dash(actual_pct)})",
+        f"{_('Planned by now')}: {number(goal.planned, 2)}{unit} ({_pct_or_dash(planned_pct)})",
+        f"{_('Target')}: {number(goal.target, 2)}{unit} · {_('Baseline')}: "
+        f"{number(goal.baseline, 2)}{unit}",
+        status_label(goal.status),
+    ]
+    return "<br>".join(lines)
+
+
+def _pct_or_dash(value: float | None) -> str:
+    return "–" if value is None else f"{number(value)} %"
+
+
+def status_bars(counts: Mapping[str, int], *, title: str) -> go.Figure:
+    """Goals per status as one stacked horizontal bar, each part labelled with icon, word and
+    count (for places too small for stat cards, such as the plan home)."""
+    order = ["on_track", "at_risk", "behind", "no_data"]
+    fig = go.Figure(
+        [
+            go.Bar(
+                y=[""],
+                x=[counts.get(status, 0)],
+                orientation="h",
+                marker={"color": STATUS_COLOURS[status]},
+                text=[f"{status_label(status)}: {number(counts.get(status, 0))}"],
+                textposition="inside",
+                insidetextanchor="middle",
+                textfont={"color": "#000000" if status == "at_risk" else "#ffffff", "size": 15},
+                name=str(GoalStatus(status).label),
+                hoverinfo="text",
+                hovertext=[f"{status_label(status)}: {number(counts.get(status, 0))}"],
+            )
+            for status in order
+            if counts.get(status, 0)
+        ]
+    )
+    fig.update_layout(
+        _layout(
+            title,
+            barmode="stack",
+            height=160,
+            xaxis=_axis(visible=False),
+            yaxis=_axis(visible=False),
+        )
+    )
+    return fig
+
+
+# KPIs -----------------------------------------------------------------------------------------
+
+LEVEL_COLOURS = {"ok": ON_TRACK, "warning": AT_RISK, "critical": BEHIND, "no_data": NO_DATA}
+LEVEL_ICONS = {"ok": "✔", "warning": "▲", "critical": "✖", "no_data": "–"}
+
+
+def kpi_trend(series: KpiSeries, *, as_of: dt.date) -> go.Figure:
+    """A KPI's actual values against its monthly target, with the warning band (between target
+    and warning bound) and the critical bound. Markers carry the level's colour; the title
+    tells where the latest value stands."""
+    months = list(series.months)
+    fig = go.Figure()
+    _band(fig, months, series.warning, series.critical, AT_RISK, 0.25)
+    fig.add_trace(
+        go.Scatter(
+            x=months,
+            y=series.target,
+            mode="lines",
+            name=_("Target"),
+            line={"color": PLAN_GREY, "width": 3, "dash": "dash"},
+            connectgaps=True,
+            hovertemplate=f"{_('Target')}: %{{y:,.2~f}}<extra></extra>",
+        )
+    )
+    levels = [lvl or "no_data" for lvl in series.levels]
+    fig.add_trace(
+        go.Scatter(
+            x=months,
+            y=series.actual,
+            mode="lines+markers",
+            name=_("Actual"),
+            line={"color": INK, "width": LINE_WIDTH},
+            marker={
+                "size": 13,
+                "color": [LEVEL_COLOURS.get(lvl, NO_DATA) for lvl in levels],
+                "line": {"color": "#ffffff", "width": 2},
+            },
+            text=[LEVEL_ICONS.get(lvl, "–") for lvl in levels],
+            hovertemplate=f"{_('Actual')}: %{{y:,.2~f}} %{{text}}<extra></extra>",
+        )
+    )
+    _label_line_end(fig, months, series.target, _("Target"), PLAN_GREY)
+    _label_line_end(fig, months, series.actual, _("Actual"), INK)
+    _label_line_end(fig, months, series.warning, _("Warning"), MUTED)
+    _label_line_end(fig, months, series.critical, _("Critical"), BEHIND_TEXT)
+    fig.update_layout(
+        _layout(
+            kpi_finding(series),
+            _("Dashed: monthly target · shaded: warning zone, beyond it critical"),
+            height=330,
+            margin={"l": 20, "r": 90, "t": 90, "b": 40},
+            xaxis=_axis(tickformat="%b", dtick="M1", showgrid=False),
+            yaxis=_axis(ticksuffix=f" {series.unit}" if series.unit else "", rangemode="tozero"),
+        )
+    )
+    _as_of_line(fig, as_of)
+    return fig
+
+
+def kpi_finding(series: KpiSeries) -> str:
+    """ "Pipeline coverage: 2.1 x in Mar, ✖ outside critical threshold"."""
+    latest = _latest_index(series.actual)
+    if latest is None:
+        return _("%(name)s: no values yet") % {"name": series.name}
+    level = series.levels[latest] or "no_data"
+    words = {
+        "ok": _("within threshold"),
+        "warning": _("outside warning threshold"),
+        "critical": _("outside critical threshold"),
+        "no_data": _("no target"),
+    }
+    unit = f" {series.unit}" if series.unit else ""
+    return _("%(name)s: %(value)s%(unit)s in %(month)s, %(icon)s %(level)s") % {
+        "name": series.name,
+        "value": number(series.actual[latest], 2 if _has_fraction(series.actual[latest]) else 0),
+        "unit": unit,
+        "month": date_format(series.months[latest], "M"),
+        "icon": LEVEL_ICONS.get(level, "–"),
+        "level": words.get(level, level),
+    }
+
+
+def _has_fraction(value: Number) -> bool:
+    return float(value) != int(float(value))
+
+
+def _latest_index(values: Sequence[Number | None]) -> int | None:
+    for index in range(len(values) - 1, -1, -1):
+        if values[index] is not None:
+            return index
+    return None
+
+
+def _band(fig, months, edge_a, edge_b, colour: str, opacity: float) -> None:
+    """A shaded band between two bounds, drawn as one closed shape (months where either
+    bound is missing are left out)."""
+    points = [
+        (m, a, b)
+        for m, a, b in zip(months, edge_a, edge_b, strict=True)
+        if a is not None and b is not None
+    ]
+    if not points:
+        return
+    xs = [m for m, _a, _b in points]
+    ys = [float(a) for _m, a, _b in points] + [float(b) for _m, _a, b in reversed(points)]
+    fig.add_trace(
+        go.Scatter(
+            x=xs + xs[::-1],
+            y=ys,
+            mode="lines",
+            fill="toself",
+            fillcolor=_rgba(colour, opacity),
+            hoverinfo="skip",
+            line={"width": 1, "color": _rgba(colour, 0.6), "dash": "dot"},
+        )
+    )
+
+
+def _rgba(hex_colour: str, opacity: float) -> str:
+    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{opacity})"
+
+
+def _label_line_end(fig, xs, ys, text: str, colour: str) -> None:
+    """A direct label at the last point of a line, instead of a legend."""
+    latest = _latest_index(ys)
+    if latest is None:
+        return
+    fig.add_annotation(
+        x=xs[latest],
+        y=float(ys[latest]),
+        text=f"<b>{text}</b>",
+        showarrow=False,
+        xanchor="left",
+        xshift=10,
+        font={"size": 14, "color": colour},
+    )
+
+
+def _as_of_line(fig, as_of: dt.date) -> None:
+    fig.add_vline(x=as_of.isoformat(), line={"color": MUTED, "width": 1, "dash": "dot"})
+    fig.add_annotation(
+        x=as_of.isoformat(),
+        y=1,
+        yref="paper",
+        yanchor="bottom",
+        text=_("as of %(month)s") % {"month": date_format(as_of, "M")},
+        showarrow=False,
+        font={"size": 13, "color": MUTED},
+    )
+
+
+# Budget ---------------------------------------------------------------------------------------
+
+
+def burn_curve(curve: BurnCurve, *, as_of: dt.date) -> go.Figure:
+    """Cumulative spend against the planned cumulative budget, with the burn threshold (80 %
+    of the annual budget by default) and the annual budget as reference lines (SPEC §4.3)."""
+    months = list(curve.months)
+    budget = float(curve.budget)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=months,
+            y=[float(v) for v in curve.planned_cumulative],
+            mode="lines",
+            name=_("Planned"),
+            line={"color": PLAN_GREY, "width": 3, "dash": "dash"},
+            hovertemplate=f"{_('Planned')}: %{{y:,.0f}} {curve.currency}<extra></extra>",
+        )
+    )
+    spent_colour = BEHIND if curve.burn_early else ON_TRACK
+    fig.add_trace(
+        go.Scatter(
+            x=months,
+            y=[None if v is None else float(v) for v in curve.spent_cumulative],
+            mode="lines+markers",
+            name=_("Spent"),
+            line={"color": spent_colour, "width": LINE_WIDTH},
+            marker={"size": 9},
+            hovertemplate=f"{_('Spent')}: %{{y:,.0f}} {curve.currency}<extra></extra>",
+        )
+    )
+    line_at = float(curve.threshold) * budget
+    fig.add_hline(y=line_at, line={"color": BEHIND, "width": 2, "dash": "dot"})
+    fig.add_annotation(
+        x=0,
+        xref="paper",
+        y=line_at,
+        xanchor="left",
+        yanchor="bottom",
+        text=_("%(share)s of budget") % {"share": percent(curve.threshold)},
+        showarrow=False,
+        font={"size": 14, "color": BEHIND_TEXT},
+    )
+    fig.add_hline(y=budget, line={"color": INK, "width": 2})
+    fig.add_annotation(
+        x=0,
+        xref="paper",
+        y=budget,
+        xanchor="left",
+        yanchor="bottom",
+        text=_("Annual budget %(amount)s") % {"amount": _money(budget, curve.currency)},
+        showarrow=False,
+        font={"size": 14, "color": INK},
+    )
+    _label_line_end(fig, months, curve.planned_cumulative, _("Plan"), PLAN_GREY)
+    _label_line_end(fig, months, curve.spent_cumulative, _("Spent"), spent_colour)
+    fig.update_layout(
+        _layout(
+            burn_finding(curve, as_of),
+            _("Cumulative spend against the cumulative budget plan"),
+            height=360,
+            margin={"l": 20, "r": 80, "t": 90, "b": 40},
+            xaxis=_axis(tickformat="%b", dtick="M1", showgrid=False),
+            yaxis=_axis(
+                rangemode="tozero",
+                tickformat="~s",
+                range=[0, max(budget, *_numbers(curve.spent_cumulative)) * 1.12],
+            ),
+        )
+    )
+    _as_of_line(fig, as_of)
+    return fig
+
+
+def _numbers(values) -> list[float]:
+    return [float(v) for v in values if v is not None] or [0.0]
+
+
+def _money(amount: Number | None, currency: str) -> str:
+    return f"{number(amount)} {currency}".strip()
+
+
+def burn_finding(curve: BurnCurve, as_of: dt.date) -> str:
+    if not curve.budget:
+        return _("%(department)s has no budget in this plan") % {"department": curve.department}
+    index = _latest_index(curve.spent_cumulative)
+    spent = 0 if index is None else float(curve.spent_cumulative[index])
+    planned = float(curve.planned_cumulative[index if index is not None else 0])
+    values = {
+        "department": curve.department,
+        "used": percent(spent / float(curve.budget)),
+        "planned": percent(planned / float(curve.budget)),
+        "month": date_format(as_of, "M"),
+    }
+    if curve.burn_early:
+        return (
+            _(
+                "✖ %(department)s burns early: %(used)s of its budget used by %(month)s, "
+                "plan %(planned)s"
+            )
+            % values
+        )
+    return (
+        _("%(department)s has used %(used)s of its budget by %(month)s (plan %(planned)s)") % values
+    )
+
+
+def department_burn_bars(
+    rows: Sequence[DepartmentBurn], *, threshold: Number, as_of: dt.date
+) -> go.Figure:
+    """Budget used per department (bar) against what the plan expected by now (tick), with
+    the burn threshold as a reference line; departments burning early are marked ✖."""
+    shown = list(reversed(rows))
+    labels = [_burn_label(r) for r in shown]
+    used = [None if r.used_share is None else float(r.used_share) * 100 for r in shown]
+    planned = [None if r.planned_share is None else float(r.planned_share) * 100 for r in shown]
+    fig = go.Figure(
+        [
+            go.Bar(
+                y=labels,
+                x=[u or 0 for u in used],
+                orientation="h",
+                width=0.55,
+                marker={"color": [_burn_colour(r) for r in shown]},
+                text=[_burn_text(r) for r in shown],
+                textposition="outside",
+                cliponaxis=False,
+                textfont={"size": 14, "color": INK},
+                hovertext=[_burn_hover(r) for r in shown],
+                hoverinfo="text",
+                name=_("Used"),
+            ),
+            go.Scatter(
+                y=labels,
+                x=planned,
+                mode="markers",
+                name=_("Plan by now"),
+                hoverinfo="skip",
+                marker={"symbol": "line-ns", "size": 26, "line": {"width": 4, "color": INK}},
+            ),
+        ]
+    )
+    limit = float(threshold) * 100
+    fig.update_layout(
+        _layout(
+            burn_count_finding(rows, threshold, as_of),
+            _(
+                "Bar: share of the annual budget spent · ┃ share the plan expected by then"
+                " · dotted line: %(limit)s"
+            )
+            % {"limit": percent(threshold)},
+            height=max(260, 130 + ROW_HEIGHT * len(shown)),
+            xaxis=_axis(
+                ticksuffix=" %",
+                side="top",
+                range=[0, max(110.0, *[u for u in used if u is not None]) + 30],
+            ),
+            yaxis=_axis(showgrid=False, tickfont={"size": 15}),
+        )
+    )
+    fig.add_vline(x=limit, line={"color": BEHIND, "width": 2, "dash": "dot"})
+    fig.add_vline(x=100, line={"color": INK, "width": 2})
+    return fig
+
+
+def burn_count_finding(rows: Sequence[DepartmentBurn], threshold: Number, as_of: dt.date) -> str:
+    early = [r.department for r in rows if r.burn_early]
+    values = {
+        "limit": percent(threshold),
+        "month": date_format(as_of, "M"),
+        "count": number(len(early)),
+        "names": ", ".join(early[:3]),
+    }
+    if not early:
+        return _("No department has used %(limit)s of its budget early (as of %(month)s)") % (
+            values
+        )
+    if len(early) == 1:
+        return _("%(names)s has used %(limit)s of its annual budget early") % values
+    return _("%(count)s departments have used %(limit)s of their budget early: %(names)s") % values
+
+
+def _burn_label(row: DepartmentBurn) -> str:
+    return f"{'✖ ' if row.burn_early else ''}{_short(row.department, 30)}"
+
+
+def _above_plan(row: DepartmentBurn) -> bool:
+    return (
+        row.used_share is not None
+        and row.planned_share is not None
+        and row.used_share > row.planned_share
+    )
+
+
+def _burn_colour(row: DepartmentBurn) -> str:
+    if row.burn_early:
+        return BEHIND
+    return AT_RISK if _above_plan(row) else ON_TRACK
+
+
+def _burn_text(row: DepartmentBurn) -> str:
+    if row.used_share is None:
+        return _("no budget")
+    word = (
+        _("✖ burns early")
+        if row.burn_early
+        else _("▲ above plan")
+        if _above_plan(row)
+        else _("✔ within plan")
+    )
+    return f"{percent(row.used_share)} · {word}"
+
+
+def _burn_hover(row: DepartmentBurn) -> str:
+    return "<br>".join(
+        [
+            f"<b>{row.department}</b>",
+            f"{_('Spent')}: {number(row.spent)} ({percent(row.used_share)})",
+            f"{_('Plan by now')}: {percent(row.planned_share)}",
+            f"{_('Annual budget')}: {number(row.budget)}",
+        ]
+    )
+
+
+def spend_heatmap(
+    departments: Sequence[str],
+    months: Sequence[dt.date],
+    ratios: Sequence[Sequence[Number | None]],
+    *,
+    as_of: dt.date,
+) -> go.Figure:
+    """Spend as a share of the month's budget, departments × months. Blue under budget,
+    white on budget, vermillion over; each cell carries its number, empty months stay blank."""
+    z = [[None if v is None else round(float(v) * 100) for v in row] for row in ratios]
+    text = [["" if v is None else f"{v} %" for v in row] for row in z]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[month_label(m) for m in months],
+            y=list(departments),
+            text=text,
+            texttemplate="%{text}",
+            textfont={"size": 13},
+            colorscale=[[0, ON_TRACK], [0.5, "#f7f7f7"], [1, BEHIND]],
+            zmin=0,
+            zmax=200,
+            xgap=2,
+            ygap=2,
+            hovertemplate="%{y}, %{x}: %{text}<extra></extra>",
+            colorbar={"title": {"text": _("of budget")}, "ticksuffix": " %", "thickness": 14},
+        )
+    )
+    fig.update_layout(
+        _layout(
+            heatmap_finding(departments, months, ratios, as_of),
+            _("Spend as a share of each month's budget"),
+            height=max(300, 150 + 32 * len(departments)),
+            xaxis=_axis(side="top", showgrid=False),
+            yaxis=_axis(autorange="reversed", showgrid=False, tickfont={"size": 15}),
+        )
+    )
+    return fig
+
+
+def heatmap_finding(departments, months, ratios, as_of: dt.date) -> str:
+    cells = [
+        (float(v), dep, month)
+        for dep, row in zip(departments, ratios, strict=True)
+        for month, v in zip(months, row, strict=True)
+        if v is not None
+    ]
+    if not cells:
+        return _("No spend recorded yet")
+    ratio, department, month = max(cells, key=lambda c: c[0])
+    if ratio <= 1:
+        return _("Every department stayed within its monthly budget")
+    return _("Highest overspend: %(department)s spent %(share)s of its %(month)s budget") % {
+        "department": department,
+        "share": percent(ratio),
+        "month": month_label(month),
+    }
+
+
+def forecast_bars(
+    rows: Sequence[DepartmentBurn], *, as_of: dt.date, currency: str, plan_end: dt.date
+) -> go.Figure:
+    """Year-end spend at the current run rate, as a share of each department's budget; the
+    label names the month the budget runs out at that rate."""
+    shown = list(reversed(rows))
+    shares = [_forecast_share(r) for r in shown]
+    fig = go.Figure(
+        go.Bar(
+            y=[_short(r.department, 30) for r in shown],
+            x=[s or 0 for s in shares],
+            orientation="h",
+            width=0.55,
+            marker={
+                "color": [
+                    BEHIND if r.run_out and r.run_out <= plan_end else ON_TRACK for r in shown
+                ]
+            },
+            text=[_forecast_text(r, s, plan_end) for r, s in zip(shown, shares, strict=True)],
+            textposition="outside",
+            cliponaxis=False,
+            textfont={"size": 14, "color": INK},
+            hovertext=[_forecast_hover(r, currency) for r in shown],
+            hoverinfo="text",
+        )
+    )
+    fig.update_layout(
+        _layout(
+            forecast_finding(rows, plan_end),
+            _(
+                "Spend so far ÷ months elapsed × 12, as a share of the annual budget (as of "
+                "%(month)s)"
+            )
+            % {"month": month_label(as_of)},
+            height=max(260, 130 + ROW_HEIGHT * len(shown)),
+            xaxis=_axis(
+                ticksuffix=" %",
+                side="top",
+                range=[0, max(130.0, *[s for s in shares if s is not None]) + 45],
+            ),
+            yaxis=_axis(showgrid=False, tickfont={"size": 15}),
+        )
+    )
+    fig.add_vline(x=100, line={"color": INK, "width": 2, "dash": "dash"})
+    fig.add_annotation(
+        x=100,
+        y=1,
+        yref="paper",
+        yanchor="bottom",
+        text=_("Budget"),
+        showarrow=False,
+        xanchor="left",
+        font={"size": 14},
+    )
+    return fig
+
+
+def _forecast_share(row: DepartmentBurn) -> float | None:
+    if row.forecast is None or not row.budget:
+        return None
+    return float(row.forecast) / float(row.budget) * 100
+
+
+def _forecast_text(row: DepartmentBurn, share: float | None, plan_end: dt.date) -> str:
+    if share is None:
+        return _("no forecast")
+    if row.run_out and row.run_out <= plan_end:
+        return _("%(share)s · ✖ runs out in %(month)s") % {
+            "share": f"{number(share)} %",
+            "month": month_label(row.run_out),
+        }
+    return _("%(share)s · ✔ lasts the year") % {"share": f"{number(share)} %"}
+
+
+def _forecast_hover(row: DepartmentBurn, currency: str) -> str:
+    return "<br>".join(
+        [
+            f"<b>{row.department}</b>",
+            f"{_('Forecast year-end spend')}: {_money(row.forecast, currency)}",
+            f"{_('Annual budget')}: {_money(row.budget, currency)}",
+            f"{_('Runs out')}: {month_label(row.run_out) if row.run_out else '–'}",
+        ]
+    )
+
+
+def forecast_finding(rows: Sequence[DepartmentBurn], plan_end: dt.date) -> str:
+    short = [r for r in rows if r.run_out and r.run_out <= plan_end]
+    if not short:
+        return _("At the current rate every department's budget lasts the year")
+    first = min(short, key=lambda r: r.run_out)
+    return ngettext(
+        "%(count)s department runs out of budget before year end, first %(department)s in "
+        "%(month)s",
+        "%(count)s departments run out of budget before year end, first %(department)s in "
+        "%(month)s",
+        len(short),
+    ) % {
+        "count": number(len(short)),
+        "department": first.department,
+        "month": month_label(first.run_out),
+    }
+
+
+# Roadmap and dependencies ---------------------------------------------------------------------
+
+INITIATIVE_COLOURS = {
+    "not_started": "#b9c0c9",
+    "in_progress": ON_TRACK,
+    "done": "#56B4E9",
+    "cancelled": "#e5e8ec",
+}
+
+
+def roadmap_gantt(
+    bars: Sequence[GanttBar],
+    links: Sequence[tuple[int, int]],
+    *,
+    title: str,
+    as_of: dt.date,
+    status_labels: Mapping[str, str],
+) -> go.Figure:
+    """Initiatives as bars from start to planned end (colour and word = status), blocked ones
+    marked ✖, arrows from each dependency's end to its dependent's start; `links` are
+    (dependent id, dependency id) pairs among `bars`."""
+    rows = list(bars)
+    index = {bar.id: position for position, bar in enumerate(rows)}
+    day_ms = 86_400_000
+    fig = go.Figure(
+        go.Bar(
+            base=[bar.start.isoformat() for bar in rows],
+            x=[max(1, (bar.end - bar.start).days) * day_ms for bar in rows],
+            y=list(range(len(rows))),
+            orientation="h",
+            width=0.6,
+            marker={
+                "color": [INITIATIVE_COLOURS.get(bar.status, NO_DATA) for bar in rows],
+                "line": {
+                    "color": [BEHIND if bar.blocked else "rgba(0,0,0,0)" for bar in rows],
+                    "width": 3,
+                },
+            },
+            text=[
+                ("✖ " + _("blocked") + " · " if bar.blocked else "")
+                + status_labels.get(bar.status, bar.status)
+                for bar in rows
+            ],
+            textposition="inside",
+            insidetextanchor="start",
+            textfont={"size": 13, "color": [_on_fill(bar.status) for bar in rows]},
+            hovertext=[_gantt_hover(bar, status_labels) for bar in rows],
+            hoverinfo="text",
+        )
+    )
+    for dependent, dependency in links:
+        if dependent in index and dependency in index:
+            fig.add_annotation(
+                x=rows[index[dependent]].start.isoformat(),
+                y=index[dependent],
+                ax=rows[index[dependency]].end.isoformat(),
+                ay=index[dependency],
+                xref="x",
+                yref="y",
+                axref="x",
+                ayref="y",
+                showarrow=True,
+                arrowhead=3,
+                arrowsize=1.2,
+                arrowwidth=2,
+                arrowcolor=BEHIND if rows[index[dependent]].blocked else MUTED,
+            )
+    fig.update_layout(
+        _layout(
+            title,
+            _("Bars run from start to planned end (estimate + buffer); arrows: depends on"),
+            height=max(260, 130 + ROW_HEIGHT * len(rows)),
+            xaxis=_axis(type="date", side="top", tickformat="%b"),
+            yaxis=_axis(
+                tickvals=list(range(len(rows))),
+                ticktext=[_gantt_label(bar) for bar in rows],
+                autorange="reversed",
+                showgrid=False,
+                tickfont={"size": 14},
+            ),
+        )
+    )
+    _as_of_line(fig, as_of)
+    return fig
+
+
+def _on_fill(status: str) -> str:
+    return "#ffffff" if status == "in_progress" else INK
+
+
+def _gantt_label(bar: GanttBar) -> str:
+    return f"{'✖ ' if bar.blocked else ''}{_short(bar.label, 40)}"
+
+
+def _gantt_hover(bar: GanttBar, status_labels: Mapping[str, str]) -> str:
+    lines = [
+        f"<b>{bar.label}</b>",
+        f"{date_format(bar.start, 'j M')} – {date_format(bar.end, 'j M Y')}",
+        status_labels.get(bar.status, bar.status),
+    ]
+    if bar.blocked:
+        lines.append("✖ " + _("blocked"))
+    return "<br>".join(lines)
+
+
+def roadmap_finding(bars: Sequence[GanttBar], department: str) -> str:
+    own = [bar for bar in bars if not bar.external]
+    blocked = sum(1 for bar in own if bar.blocked)
+    if not own:
+        return _("%(department)s has no initiatives on its roadmap") % {"department": department}
+    if blocked:
+        return ngettext(
+            "%(blocked)s of %(total)s initiatives of %(department)s is blocked",
+            "%(blocked)s of %(total)s initiatives of %(department)s are blocked",
+            blocked,
+        ) % {"blocked": number(blocked), "total": number(len(own)), "department": department}
+    return ngettext(
+        "The initiative of %(department)s is not blocked",
+        "None of the %(total)s initiatives of %(department)s is blocked",
+        len(own),
+    ) % {"total": number(len(own)), "department": department}
+
+
+def team_blocks_heatmap(
+    teams: Sequence[str],
+    counts: Mapping[tuple[str, str], int],
+    since: Mapping[tuple[str, str], dt.date],
+    *,
+    as_of: dt.date,
+) -> go.Figure:
+    """Who blocks whom: rows are blocking teams, columns blocked teams, each cell the number
+    of blocked initiatives and since when the oldest is blocked."""
+    blocking = [t for t in teams if any(counts.get((t, o), 0) for o in teams)]
+    blocked = [t for t in teams if any(counts.get((o, t), 0) for o in teams)]
+    z = [[counts.get((a, b)) or None for b in blocked] for a in blocking]
+    text = [[_cell_text(counts.get((a, b)), since.get((a, b))) for b in blocked] for a in blocking]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=blocked,
+            y=blocking,
+            text=text,
+            texttemplate="%{text}",
+            textfont={"size": 14},
+            colorscale=[[0, "#fbe3d5"], [1, BEHIND]],
+            zmin=0,
+            showscale=False,
+            xgap=3,
+            ygap=3,
+            hovertemplate=_("%(a)s blocks %(b)s") % {"a": "%{y}", "b": "%{x}"}
+            + ": %{text}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        _layout(
+            team_blocks_finding(counts),
+            _("Rows block columns: number of blocked initiatives, oldest since (as of %(month)s)")
+            % {"month": month_label(as_of)},
+            height=max(280, 170 + 44 * len(blocking)),
+            xaxis=_axis(
+                side="top", showgrid=False, title={"text": _("is blocked →")}, tickfont={"size": 15}
+            ),
+            yaxis=_axis(
+                autorange="reversed",
+                showgrid=False,
+                title={"text": _("blocks ↓")},
+                tickfont={"size": 15},
+            ),
+        )
+    )
+    return fig
+
+
+def _cell_text(count: int | None, since: dt.date | None) -> str:
+    if not count:
+        return ""
+    when = f"<br>{_('since')} {date_format(since, 'j M')}" if since else ""
+    return f"<b>✖ {number(count)}</b>{when}"
+
+
+def team_blocks_finding(counts: Mapping[tuple[str, str], int]) -> str:
+    live = {pair: n for pair, n in counts.items() if n}
+    if not live:
+        return _("No team blocks another team")
+    per_team: dict[str, int] = {}
+    for (team, _other), n in live.items():
+        per_team[team] = per_team.get(team, 0) + n
+    worst = max(per_team, key=lambda t: (per_team[t], t))
+    victims = sum(1 for (team, _other) in live if team == worst)
+    return ngettext(
+        "%(team)s blocks %(count)s initiatives of %(teams)s other team",
+        "%(team)s blocks %(count)s initiatives of %(teams)s other teams",
+        victims,
+    ) % {"team": worst, "count": number(per_team[worst]), "teams": number(victims)}
