@@ -14,6 +14,13 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 Role = Membership.Role
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Password hashing dominates fixture set-up otherwise (PBKDF2 is slow on purpose).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def plan(db):
     return PlanFactory(name="FY 2026")

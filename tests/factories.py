@@ -191,3 +191,13 @@ class SpendFactory(factory.django.DjangoModelFactory):
     category = BudgetLine.Category.OPEX
     month = dt.date(2026, 1, 1)
     amount = Decimal("1000")
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "planning.Comment"
+
+    plan = factory.SubFactory(PlanFactory)
+    goal = factory.SubFactory(GoalFactory, plan=factory.SelfAttribute("..plan"))
+    author = factory.SubFactory(UserFactory)
+    text = "Looks good to me."
