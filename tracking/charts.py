@@ -12,6 +12,7 @@ how they look. Every chart is made to be read on a projector in a review meeting
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -59,6 +60,7 @@ class GoalProgress:
     actual: Number | None
     unit: str = ""
     department: str = ""
+    shortfall: Number | None = None
 
 
 @dataclass(frozen=True)
@@ -127,15 +129,30 @@ def _separators() -> str:
     return formats.get_format("DECIMAL_SEPARATOR") + formats.get_format("THOUSAND_SEPARATOR")
 
 
-def _layout(title: str, subtitle: str = "", **extra) -> dict:
+def _layout(
+    title: str, subtitle: str = "", *, title_chars: int = 80, top_axis: bool = False, **extra
+) -> dict:
+    """The shared look: title at the top left saying the finding, the explanation below it,
+    no legend, the language's number separators. The top margin is sized for the title's
+    lines (and for tick labels when the x axis sits on top)."""
+    title_lines = wrap(title, title_chars)
+    text = f"<b>{title_lines}</b>"
+    top = 20 + 27 * (title_lines.count("<br>") + 1) + (32 if top_axis else 12)
+    if subtitle:
+        subtitle_lines = wrap(subtitle, int(title_chars * 1.45))
+        text += f'<br><span style="font-size:14px;color:{MUTED}">{subtitle_lines}</span>'
+        top += 20 * (subtitle_lines.count("<br>") + 1)
     layout = {
         "title": {
-            "text": title,
+            "text": text,
             "x": 0,
             "xanchor": "left",
-            "xref": "paper",
-            "font": {"size": 21, "color": INK},
-            "subtitle": {"text": subtitle, "font": {"size": 14, "color": MUTED}},
+            "xref": "container",
+            "y": 1,
+            "yanchor": "top",
+            "yref": "container",
+            "pad": {"l": 14, "t": 14},
+            "font": {"size": 20, "color": INK},
         },
         "font": {"family": FONT_FAMILY, "size": 15, "color": INK},
         "paper_bgcolor": "#ffffff",
@@ -143,10 +160,62 @@ def _layout(title: str, subtitle: str = "", **extra) -> dict:
         "showlegend": False,
         "separators": _separators(),
         "hoverlabel": {"font": {"size": 15}, "bgcolor": "#ffffff"},
-        "margin": {"l": 20, "r": 30, "t": 90 if subtitle else 70, "b": 50, "autoexpand": True},
+        "margin": {"l": 20, "r": 30, "b": 30},
+        "meta": {"finding": title},
     }
     layout.update(extra)
+    layout["margin"] = {**layout["margin"], "t": top, "autoexpand": True}
     return layout
+
+
+def finding(fig: go.Figure) -> str:
+    """The sentence a chart's title says, without markup (also the chart's accessible name)."""
+    return fig.layout.meta["finding"]
+
+
+def wrap(text: str, limit: int) -> str:
+    """Break a long title into lines of at most `limit` characters (Plotly does not wrap)."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= limit:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
+def _rows_axis(labels: Sequence[str]) -> dict:
+    """A y axis of numbered rows, first row on top, labelled with `labels`."""
+    rows = list(range(len(labels)))
+    return _axis(
+        tickvals=rows,
+        ticktext=list(labels),
+        autorange="reversed",
+        showgrid=False,
+        tickfont={"size": 15},
+        fixedrange=True,
+    )
+
+
+def _right_column(fig, texts: Sequence[str]) -> None:
+    """Row labels in a column right of the plot, so that they never collide with bars, ticks
+    or reference lines."""
+    for row, text in enumerate(texts):
+        fig.add_annotation(
+            x=1,
+            xref="paper",
+            y=row,
+            yref="y",
+            xanchor="left",
+            xshift=12,
+            text=text,
+            showarrow=False,
+            align="left",
+            font={"size": 14, "color": INK},
+        )
+
+
+RIGHT_COLUMN = 180  # px of right margin for the label column
 
 
 def _axis(**extra) -> dict:
@@ -226,68 +295,78 @@ def progress_pct(value: Number | None, baseline: Number | None, target: Number |
     return float(value - baseline) / float(target - baseline) * 100
 
 
-def goal_bullet(goals: Sequence[GoalProgress], *, title: str, as_of: dt.date) -> go.Figure:
+def goal_bullet(
+    goals: Sequence[GoalProgress], *, as_of: dt.date, title: str | None = None
+) -> go.Figure:
     """Every goal as a bullet: a bar for the actual progress (status colour, icon and word), a
     tick for where the plan expected it by `as_of`, the target as the 100 % line. Goals of
     different units become comparable as "% of the way from baseline to target"."""
-    rows = list(reversed(goals))  # Plotly draws the first category at the bottom
-    labels = [_goal_axis_label(g) for g in rows]
+    rows = list(goals)
     actual = [progress_pct(g.actual, g.baseline, g.target) for g in rows]
     planned = [progress_pct(g.planned, g.baseline, g.target) for g in rows]
     low, high = PROGRESS_CLIP
+    positions = list(range(len(rows)))
     bars = go.Bar(
-        y=labels,
+        y=positions,
         x=[_clip(a, low, high) if a is not None else 0 for a in actual],
         orientation="h",
         marker={"color": [STATUS_COLOURS.get(g.status, NO_DATA) for g in rows]},
-        text=[_bullet_text(g, a) for g, a in zip(rows, actual, strict=True)],
-        textposition="outside",
-        cliponaxis=False,
-        textfont={"size": 14, "color": INK},
         hovertext=[_goal_hover(g, a, p) for g, a, p in zip(rows, actual, planned, strict=True)],
         hoverinfo="text",
         width=0.55,
         name=_("Actual"),
     )
     ticks = go.Scatter(
-        y=labels,
+        y=positions,
         x=[_clip(p, low, high) if p is not None else None for p in planned],
         mode="markers",
-        marker={"symbol": "line-ns", "size": 26, "line": {"width": 4, "color": INK}},
+        marker={"symbol": "line-ns", "size": 24, "line": {"width": 4, "color": INK}},
         hoverinfo="skip",
         name=_("Planned by now"),
     )
     fig = go.Figure([bars, ticks])
     fig.update_layout(
         _layout(
-            title,
+            title or bullet_finding(rows),
             _(
-                "Bar: progress from baseline to target as of %(month)s · ┃ planned by then"
-                " · dashed line: target (100 %%)"
+                "Bar: progress from baseline to target by the end of %(month)s · ┃ planned by "
+                "then · dashed: target (100 %%)"
             )
             % {"month": month_label(as_of)},
-            height=max(260, 130 + ROW_HEIGHT * len(rows)),
-            bargap=0.35,
+            top_axis=True,
+            height=max(240, 120 + ROW_HEIGHT * len(rows)),
+            margin={"l": 20, "r": RIGHT_COLUMN, "b": 30},
             xaxis=_axis(
                 ticksuffix=" %",
                 side="top",
+                fixedrange=True,
                 range=[_bullet_min(actual), _bullet_max(actual, planned)],
             ),
-            yaxis=_axis(showgrid=False, tickfont={"size": 15}),
+            yaxis=_rows_axis([_goal_axis_label(g) for g in rows]),
         )
     )
     fig.add_vline(x=100, line={"color": INK, "width": 2, "dash": "dash"})
-    fig.add_annotation(
-        x=100,
-        y=1,
-        yref="paper",
-        yanchor="bottom",
-        text=_("Target"),
-        showarrow=False,
-        font={"size": 14, "color": INK},
-        xanchor="left",
-    )
+    _right_column(fig, [_bullet_text(g, a) for g, a in zip(rows, actual, strict=True)])
     return fig
+
+
+def bullet_finding(goals: Sequence[GoalProgress]) -> str:
+    """Which goal is furthest behind its plan, and by how much."""
+    short = [g for g in goals if g.shortfall is not None and g.status in ("behind", "at_risk")]
+    if short:
+        worst = max(short, key=lambda g: float(g.shortfall))
+        return _("Furthest behind: %(goal)s, %(share)s of the planned progress missing") % {
+            "goal": _short(worst.label, 60),
+            "share": percent(worst.shortfall),
+        }
+    missing = sum(1 for g in goals if g.status == "no_data")
+    if missing:
+        return ngettext(
+            "%(n)s goal has no value yet; the others are on track",
+            "%(n)s goals have no value yet; the others are on track",
+            missing,
+        ) % {"n": number(missing)}
+    return _("Every goal is at or ahead of its planned progress")
 
 
 def _bullet_min(actual) -> float:
@@ -297,18 +376,18 @@ def _bullet_min(actual) -> float:
 
 def _bullet_max(actual, planned) -> float:
     values = [v for v in [*actual, *planned] if v is not None]
-    return min(PROGRESS_CLIP[1], max([100.0, *values])) + 25
+    return min(PROGRESS_CLIP[1], max([100.0, *values])) + 8
 
 
 def _goal_axis_label(goal: GoalProgress) -> str:
-    where = f" · {goal.department}" if goal.department else ""
-    return f"{STATUS_ICONS.get(goal.status, '–')} {_short(goal.label, 44)}{where}"
+    where = f" · {_short(goal.department, 20)}" if goal.department else ""
+    return f"{_short(goal.label, 40)}{where}"
 
 
 def _bullet_text(goal: GoalProgress, actual_pct: float | None) -> str:
     if actual_pct is None:
         return status_label(goal.status)
-    return f"{number(actual_pct)} % · {status_label(goal.status)}"
+    return f"{number(actual_pct)} %  {status_label(goal.status)}"
 
 
 def _goal_hover(goal: GoalProgress, actual_pct, planned_pct) -> str:
@@ -406,16 +485,16 @@ def kpi_trend(series: KpiSeries, *, as_of: dt.date) -> go.Figure:
     )
     _label_line_end(fig, months, series.target, _("Target"), PLAN_GREY)
     _label_line_end(fig, months, series.actual, _("Actual"), INK)
-    _label_line_end(fig, months, series.warning, _("Warning"), MUTED)
-    _label_line_end(fig, months, series.critical, _("Critical"), BEHIND_TEXT)
     fig.update_layout(
         _layout(
             kpi_finding(series),
             _("Dashed: monthly target · shaded: warning zone, beyond it critical"),
+            title_chars=48,
+            top_axis=True,
             height=330,
-            margin={"l": 20, "r": 90, "t": 90, "b": 40},
+            margin={"l": 20, "r": 90, "b": 40},
             xaxis=_axis(tickformat="%b", dtick="M1", showgrid=False),
-            yaxis=_axis(ticksuffix=f" {series.unit}" if series.unit else "", rangemode="tozero"),
+            yaxis=_axis(ticksuffix=f" {series.unit}" if series.unit else ""),
         )
     )
     _as_of_line(fig, as_of)
@@ -575,8 +654,9 @@ def burn_curve(curve: BurnCurve, *, as_of: dt.date) -> go.Figure:
         _layout(
             burn_finding(curve, as_of),
             _("Cumulative spend against the cumulative budget plan"),
+            top_axis=True,
             height=360,
-            margin={"l": 20, "r": 80, "t": 90, "b": 40},
+            margin={"l": 20, "r": 80, "b": 40},
             xaxis=_axis(tickformat="%b", dtick="M1", showgrid=False),
             yaxis=_axis(
                 rangemode="tozero",
@@ -627,33 +707,28 @@ def department_burn_bars(
 ) -> go.Figure:
     """Budget used per department (bar) against what the plan expected by now (tick), with
     the burn threshold as a reference line; departments burning early are marked ✖."""
-    shown = list(reversed(rows))
-    labels = [_burn_label(r) for r in shown]
-    used = [None if r.used_share is None else float(r.used_share) * 100 for r in shown]
-    planned = [None if r.planned_share is None else float(r.planned_share) * 100 for r in shown]
+    positions = list(range(len(rows)))
+    used = [None if r.used_share is None else float(r.used_share) * 100 for r in rows]
+    planned = [None if r.planned_share is None else float(r.planned_share) * 100 for r in rows]
     fig = go.Figure(
         [
             go.Bar(
-                y=labels,
+                y=positions,
                 x=[u or 0 for u in used],
                 orientation="h",
                 width=0.55,
-                marker={"color": [_burn_colour(r) for r in shown]},
-                text=[_burn_text(r) for r in shown],
-                textposition="outside",
-                cliponaxis=False,
-                textfont={"size": 14, "color": INK},
-                hovertext=[_burn_hover(r) for r in shown],
+                marker={"color": [_burn_colour(r) for r in rows]},
+                hovertext=[_burn_hover(r) for r in rows],
                 hoverinfo="text",
                 name=_("Used"),
             ),
             go.Scatter(
-                y=labels,
+                y=positions,
                 x=planned,
                 mode="markers",
                 name=_("Plan by now"),
                 hoverinfo="skip",
-                marker={"symbol": "line-ns", "size": 26, "line": {"width": 4, "color": INK}},
+                marker={"symbol": "line-ns", "size": 24, "line": {"width": 4, "color": INK}},
             ),
         ]
     )
@@ -662,43 +737,60 @@ def department_burn_bars(
         _layout(
             burn_count_finding(rows, threshold, as_of),
             _(
-                "Bar: share of the annual budget spent · ┃ share the plan expected by then"
-                " · dotted line: %(limit)s"
+                "Bar: share of the annual budget spent · ┃ share the plan expected by then · "
+                "dotted: %(limit)s line"
             )
             % {"limit": percent(threshold)},
-            height=max(260, 130 + ROW_HEIGHT * len(shown)),
+            title_chars=58,
+            top_axis=True,
+            height=max(240, 120 + ROW_HEIGHT * len(rows)),
+            margin={"l": 20, "r": RIGHT_COLUMN, "b": 30},
             xaxis=_axis(
                 ticksuffix=" %",
                 side="top",
-                range=[0, max(110.0, *[u for u in used if u is not None]) + 30],
+                fixedrange=True,
+                range=[0, max(105.0, *[u for u in used if u is not None]) + 5],
             ),
-            yaxis=_axis(showgrid=False, tickfont={"size": 15}),
+            yaxis=_rows_axis([_burn_label(r) for r in rows]),
         )
     )
     fig.add_vline(x=limit, line={"color": BEHIND, "width": 2, "dash": "dot"})
-    fig.add_vline(x=100, line={"color": INK, "width": 2})
+    fig.add_vline(x=100, line={"color": INK, "width": 1})
+    _right_column(fig, [_burn_text(r) for r in rows])
     return fig
 
 
 def burn_count_finding(rows: Sequence[DepartmentBurn], threshold: Number, as_of: dt.date) -> str:
-    early = [r.department for r in rows if r.burn_early]
+    """Who burns early (SPEC §4.3), with the numbers when it is one department."""
+    early = [r for r in rows if r.burn_early]
     values = {
         "limit": percent(threshold),
         "month": date_format(as_of, "M"),
         "count": number(len(early)),
-        "names": ", ".join(early[:3]),
+        "names": ", ".join(r.department for r in early[:3]) + (", …" if len(early) > 3 else ""),
     }
     if not early:
         return _("No department has used %(limit)s of its budget early (as of %(month)s)") % (
             values
         )
     if len(early) == 1:
-        return _("%(names)s has used %(limit)s of its annual budget early") % values
-    return _("%(count)s departments have used %(limit)s of their budget early: %(names)s") % values
+        values.update(
+            department=early[0].department,
+            used=percent(early[0].used_share),
+            planned=percent(early[0].planned_share),
+        )
+        return (
+            _(
+                "%(department)s burns early: %(used)s of its annual budget used by "
+                "%(month)s, plan %(planned)s"
+            )
+            % values
+        )
+    return _("%(count)s departments burn early (%(limit)s used before plan): %(names)s") % (values)
 
 
 def _burn_label(row: DepartmentBurn) -> str:
-    return f"{'✖ ' if row.burn_early else ''}{_short(row.department, 30)}"
+    return _short(row.department, 30)
 
 
 def _above_plan(row: DepartmentBurn) -> bool:
@@ -725,7 +817,7 @@ def _burn_text(row: DepartmentBurn) -> str:
         if _above_plan(row)
         else _("✔ within plan")
     )
-    return f"{percent(row.used_share)} · {word}"
+    return f"{percent(row.used_share)}  {word}"
 
 
 def _burn_hover(row: DepartmentBurn) -> str:
@@ -739,15 +831,30 @@ def _burn_hover(row: DepartmentBurn) -> str:
     )
 
 
+def spend_ratios(
+    budget: Sequence[Sequence[Number | None]], spend: Sequence[Sequence[Number | None]]
+) -> list[list[float | None]]:
+    """Spend ÷ budget cell by cell; None where nothing was spent or nothing was budgeted."""
+    return [
+        [
+            None if s is None or not b else float(s) / float(b)
+            for b, s in zip(budget_row, spend_row, strict=True)
+        ]
+        for budget_row, spend_row in zip(budget, spend, strict=True)
+    ]
+
+
 def spend_heatmap(
     departments: Sequence[str],
     months: Sequence[dt.date],
-    ratios: Sequence[Sequence[Number | None]],
+    budget: Sequence[Sequence[Number | None]],
+    spend: Sequence[Sequence[Number | None]],
     *,
     as_of: dt.date,
 ) -> go.Figure:
     """Spend as a share of the month's budget, departments × months. Blue under budget,
     white on budget, vermillion over; each cell carries its number, empty months stay blank."""
+    ratios = spend_ratios(budget, spend)
     z = [[None if v is None else round(float(v) * 100) for v in row] for row in ratios]
     text = [["" if v is None else f"{v} %" for v in row] for row in z]
     fig = go.Figure(
@@ -771,6 +878,7 @@ def spend_heatmap(
         _layout(
             heatmap_finding(departments, months, ratios, as_of),
             _("Spend as a share of each month's budget"),
+            top_axis=True,
             height=max(300, 150 + 32 * len(departments)),
             xaxis=_axis(side="top", showgrid=False),
             yaxis=_axis(autorange="reversed", showgrid=False, tickfont={"size": 15}),
@@ -803,24 +911,18 @@ def forecast_bars(
 ) -> go.Figure:
     """Year-end spend at the current run rate, as a share of each department's budget; the
     label names the month the budget runs out at that rate."""
-    shown = list(reversed(rows))
-    shares = [_forecast_share(r) for r in shown]
+    positions = list(range(len(rows)))
+    shares = [_forecast_share(r) for r in rows]
     fig = go.Figure(
         go.Bar(
-            y=[_short(r.department, 30) for r in shown],
+            y=positions,
             x=[s or 0 for s in shares],
             orientation="h",
             width=0.55,
             marker={
-                "color": [
-                    BEHIND if r.run_out and r.run_out <= plan_end else ON_TRACK for r in shown
-                ]
+                "color": [BEHIND if _runs_out_in_year(r, plan_end) else ON_TRACK for r in rows]
             },
-            text=[_forecast_text(r, s, plan_end) for r, s in zip(shown, shares, strict=True)],
-            textposition="outside",
-            cliponaxis=False,
-            textfont={"size": 14, "color": INK},
-            hovertext=[_forecast_hover(r, currency) for r in shown],
+            hovertext=[_forecast_hover(r, currency) for r in rows],
             hoverinfo="text",
         )
     )
@@ -829,30 +931,29 @@ def forecast_bars(
             forecast_finding(rows, plan_end),
             _(
                 "Spend so far ÷ months elapsed × 12, as a share of the annual budget (as of "
-                "%(month)s)"
+                "%(month)s) · dashed: budget"
             )
             % {"month": month_label(as_of)},
-            height=max(260, 130 + ROW_HEIGHT * len(shown)),
+            title_chars=58,
+            top_axis=True,
+            height=max(240, 120 + ROW_HEIGHT * len(rows)),
+            margin={"l": 20, "r": RIGHT_COLUMN + 25, "b": 30},
             xaxis=_axis(
                 ticksuffix=" %",
                 side="top",
-                range=[0, max(130.0, *[s for s in shares if s is not None]) + 45],
+                fixedrange=True,
+                range=[0, max(105.0, *[s for s in shares if s is not None]) + 5],
             ),
-            yaxis=_axis(showgrid=False, tickfont={"size": 15}),
+            yaxis=_rows_axis([_short(r.department, 30) for r in rows]),
         )
     )
     fig.add_vline(x=100, line={"color": INK, "width": 2, "dash": "dash"})
-    fig.add_annotation(
-        x=100,
-        y=1,
-        yref="paper",
-        yanchor="bottom",
-        text=_("Budget"),
-        showarrow=False,
-        xanchor="left",
-        font={"size": 14},
-    )
+    _right_column(fig, [_forecast_text(r, s, plan_end) for r, s in zip(rows, shares, strict=True)])
     return fig
+
+
+def _runs_out_in_year(row: DepartmentBurn, plan_end: dt.date) -> bool:
+    return row.run_out is not None and row.run_out <= plan_end
 
 
 def _forecast_share(row: DepartmentBurn) -> float | None:
@@ -864,12 +965,12 @@ def _forecast_share(row: DepartmentBurn) -> float | None:
 def _forecast_text(row: DepartmentBurn, share: float | None, plan_end: dt.date) -> str:
     if share is None:
         return _("no forecast")
-    if row.run_out and row.run_out <= plan_end:
-        return _("%(share)s · ✖ runs out in %(month)s") % {
+    if _runs_out_in_year(row, plan_end):
+        return _("%(share)s  ✖ runs out in %(month)s") % {
             "share": f"{number(share)} %",
-            "month": month_label(row.run_out),
+            "month": date_format(row.run_out, "M"),
         }
-    return _("%(share)s · ✔ lasts the year") % {"share": f"{number(share)} %"}
+    return _("%(share)s  ✔ lasts the year") % {"share": f"{number(share)} %"}
 
 
 def _forecast_hover(row: DepartmentBurn, currency: str) -> str:
@@ -884,21 +985,24 @@ def _forecast_hover(row: DepartmentBurn, currency: str) -> str:
 
 
 def forecast_finding(rows: Sequence[DepartmentBurn], plan_end: dt.date) -> str:
-    short = [r for r in rows if r.run_out and r.run_out <= plan_end]
+    short = [r for r in rows if _runs_out_in_year(r, plan_end)]
     if not short:
         return _("At the current rate every department's budget lasts the year")
     first = min(short, key=lambda r: r.run_out)
-    return ngettext(
-        "%(count)s department runs out of budget before year end, first %(department)s in "
-        "%(month)s",
-        "%(count)s departments run out of budget before year end, first %(department)s in "
-        "%(month)s",
-        len(short),
-    ) % {
+    values = {
         "count": number(len(short)),
         "department": first.department,
         "month": month_label(first.run_out),
     }
+    if len(short) == 1:
+        return _("%(department)s runs out of budget in %(month)s at the current rate") % values
+    return (
+        _(
+            "%(count)s departments run out of budget before year end, first %(department)s "
+            "in %(month)s"
+        )
+        % values
+    )
 
 
 # Roadmap and dependencies ---------------------------------------------------------------------
@@ -906,7 +1010,7 @@ def forecast_finding(rows: Sequence[DepartmentBurn], plan_end: dt.date) -> str:
 INITIATIVE_COLOURS = {
     "not_started": "#b9c0c9",
     "in_progress": ON_TRACK,
-    "done": "#56B4E9",
+    "done": "#009E73",
     "cancelled": "#e5e8ec",
 }
 
@@ -918,6 +1022,7 @@ def roadmap_gantt(
     title: str,
     as_of: dt.date,
     status_labels: Mapping[str, str],
+    year: tuple[dt.date, dt.date] | None = None,
 ) -> go.Figure:
     """Initiatives as bars from start to planned end (colour and word = status), blocked ones
     marked ✖, arrows from each dependency's end to its dependent's start; `links` are
@@ -971,24 +1076,36 @@ def roadmap_gantt(
     fig.update_layout(
         _layout(
             title,
-            _("Bars run from start to planned end (estimate + buffer); arrows: depends on"),
-            height=max(260, 130 + ROW_HEIGHT * len(rows)),
-            xaxis=_axis(type="date", side="top", tickformat="%b"),
-            yaxis=_axis(
-                tickvals=list(range(len(rows))),
-                ticktext=[_gantt_label(bar) for bar in rows],
-                autorange="reversed",
-                showgrid=False,
-                tickfont={"size": 14},
+            _(
+                "Bars run from start to planned end (estimate + buffer) · arrows: depends on · "
+                "dotted: end of %(month)s"
+            )
+            % {"month": month_label(as_of)},
+            top_axis=True,
+            height=max(240, 120 + ROW_HEIGHT * len(rows)),
+            xaxis=_axis(
+                type="date", side="top", tickformat="%b", dtick="M1", range=_year_range(rows, year)
             ),
+            yaxis=_rows_axis([_gantt_label(bar) for bar in rows]),
         )
     )
-    _as_of_line(fig, as_of)
+    fig.add_vline(x=_last_day(as_of).isoformat(), line={"color": MUTED, "width": 2, "dash": "dot"})
     return fig
 
 
+def _year_range(rows: Sequence[GanttBar], year: tuple[dt.date, dt.date] | None) -> list[str]:
+    """The plan year, widened to any bar that starts before or ends after it."""
+    starts = [bar.start for bar in rows] + ([year[0]] if year else [])
+    ends = [bar.end for bar in rows] + ([year[1]] if year else [])
+    return [min(starts).isoformat(), (max(ends) + dt.timedelta(days=1)).isoformat()]
+
+
+def _last_day(month: dt.date) -> dt.date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
 def _on_fill(status: str) -> str:
-    return "#ffffff" if status == "in_progress" else INK
+    return "#ffffff" if status in ("in_progress", "done") else INK
 
 
 def _gantt_label(bar: GanttBar) -> str:
@@ -1057,17 +1174,22 @@ def team_blocks_heatmap(
     fig.update_layout(
         _layout(
             team_blocks_finding(counts),
-            _("Rows block columns: number of blocked initiatives, oldest since (as of %(month)s)")
+            _(
+                "Each row's team blocks the column's team: number of blocked initiatives and "
+                "since when the oldest waits (as of %(month)s)"
+            )
             % {"month": month_label(as_of)},
-            height=max(280, 170 + 44 * len(blocking)),
+            top_axis=True,
+            height=max(220, 140 + 62 * len(blocking)),
             xaxis=_axis(
-                side="top", showgrid=False, title={"text": _("is blocked →")}, tickfont={"size": 15}
+                side="top",
+                showgrid=False,
+                tickfont={"size": 15},
+                fixedrange=True,
+                domain=[0, min(1.0, 0.1 + 0.13 * len(blocked))],
             ),
             yaxis=_axis(
-                autorange="reversed",
-                showgrid=False,
-                title={"text": _("blocks ↓")},
-                tickfont={"size": 15},
+                autorange="reversed", showgrid=False, tickfont={"size": 15}, fixedrange=True
             ),
         )
     )
@@ -1082,6 +1204,7 @@ def _cell_text(count: int | None, since: dt.date | None) -> str:
 
 
 def team_blocks_finding(counts: Mapping[tuple[str, str], int]) -> str:
+    """Which team blocks the most initiatives of other teams, and of how many teams."""
     live = {pair: n for pair, n in counts.items() if n}
     if not live:
         return _("No team blocks another team")
@@ -1089,9 +1212,10 @@ def team_blocks_finding(counts: Mapping[tuple[str, str], int]) -> str:
     for (team, _other), n in live.items():
         per_team[team] = per_team.get(team, 0) + n
     worst = max(per_team, key=lambda t: (per_team[t], t))
-    victims = sum(1 for (team, _other) in live if team == worst)
-    return ngettext(
-        "%(team)s blocks %(count)s initiatives of %(teams)s other team",
-        "%(team)s blocks %(count)s initiatives of %(teams)s other teams",
-        victims,
-    ) % {"team": worst, "count": number(per_team[worst]), "teams": number(victims)}
+    teams = sum(1 for (team, _other) in live if team == worst)
+    return _("%(team)s blocks %(initiatives)s of %(teams)s") % {
+        "team": worst,
+        "initiatives": ngettext("%(n)s initiative", "%(n)s initiatives", per_team[worst])
+        % {"n": number(per_team[worst])},
+        "teams": ngettext("%(n)s other team", "%(n)s other teams", teams) % {"n": number(teams)},
+    }

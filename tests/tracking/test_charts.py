@@ -21,7 +21,7 @@ MONTHS = [D(2026, m, 1) for m in range(1, 13)]
 OKABE_ITO = {"on_track": "#0072B2", "at_risk": "#E69F00", "behind": "#D55E00", "no_data": "#999999"}
 
 
-def hires(status="behind", actual=1, planned=2, label="Hire 4 enterprise AEs"):
+def hires(status="behind", actual=1, planned=2, label="Hire 4 enterprise AEs", shortfall=None):
     """The worked example of SPEC §4.2: baseline 0, target 4, planned 2 at the end of March."""
     return GoalProgress(
         label=label,
@@ -32,6 +32,7 @@ def hires(status="behind", actual=1, planned=2, label="Hire 4 enterprise AEs"):
         actual=None if actual is None else Decimal(actual),
         unit="hires",
         department="Sales",
+        shortfall=shortfall,
     )
 
 
@@ -84,15 +85,36 @@ def test_progress_is_undefined_without_values_or_with_target_equal_to_baseline()
     assert charts.progress_pct(1, 4, 4) is None
 
 
+def right_column(fig):
+    """The labels written right of a bar chart's rows, top row first."""
+    labels = [a for a in fig.layout.annotations if a.xref == "paper" and a.x == 1]
+    return [a.text for a in sorted(labels, key=lambda a: a.y)]
+
+
 def test_bullet_draws_actual_against_planned_with_the_target_line():
-    fig = charts.goal_bullet([hires()], title="1 of 1 goal is behind", as_of=AS_OF)
+    fig = charts.goal_bullet([hires()], as_of=AS_OF)
     bars, ticks = fig.data
     assert list(bars.x) == [25.0]  # actual 1 of 4
     assert list(ticks.x) == [50.0]  # planned 2 of 4
-    assert fig.layout.title.text == "1 of 1 goal is behind"
     target_lines = [s for s in fig.layout.shapes if s.x0 == 100 and s.x1 == 100]
-    assert len(target_lines) == 1
-    assert any(a.text == "Target" for a in fig.layout.annotations)
+    assert len(target_lines) == 1 and target_lines[0].line.dash == "dash"
+
+
+def test_bullet_title_names_the_goal_furthest_behind():
+    goals = [
+        hires("at_risk", label="Onboard", shortfall=Decimal("0.08")),
+        hires("behind", shortfall=Decimal("0.5")),
+    ]
+    fig = charts.goal_bullet(goals, as_of=AS_OF)
+    assert charts.finding(fig) == (
+        "Furthest behind: Hire 4 enterprise AEs, 50 % of the planned progress missing"
+    )
+    assert "<b>" in fig.layout.title.text  # the finding leads, the explanation follows
+
+
+def test_bullet_title_when_nothing_is_behind():
+    fig = charts.goal_bullet([hires("on_track", 2)], as_of=AS_OF)
+    assert charts.finding(fig) == "Every goal is at or ahead of its planned progress"
 
 
 def test_bullet_status_is_colour_icon_and_word():
@@ -101,32 +123,37 @@ def test_bullet_status_is_colour_icon_and_word():
         hires("on_track", 2, label="Onboard"),
         hires("no_data", None, label="Certify"),
     ]
-    fig = charts.goal_bullet(goals, title="t", as_of=AS_OF)
+    fig = charts.goal_bullet(goals, as_of=AS_OF)
     bars = fig.data[0]
-    # Plotly draws the first category at the bottom, so rows arrive reversed.
     assert list(bars.marker.color) == [
-        OKABE_ITO["no_data"],
-        OKABE_ITO["on_track"],
         OKABE_ITO["behind"],
+        OKABE_ITO["on_track"],
+        OKABE_ITO["no_data"],
     ]
-    assert bars.y[-1].startswith("✖ Hire 4 enterprise AEs")
-    assert bars.y[0].startswith("– Certify")
-    assert bars.text[-1] == "25 % · ✖ Behind"
-    assert bars.text[1] == "50 % · ✔ On track"
-    assert bars.text[0] == "– No data"
+    assert list(fig.layout.yaxis.ticktext) == [
+        "Hire 4 enterprise AEs · Sales",
+        "Onboard · Sales",
+        "Certify · Sales",
+    ]
+    assert fig.layout.yaxis.autorange == "reversed"  # first goal on top
+    assert right_column(fig) == ["25 %  ✖ Behind", "50 %  ✔ On track", "– No data"]
 
 
 def test_bullet_clips_runaway_values_but_labels_them_truly():
-    fig = charts.goal_bullet([hires("on_track", 40)], title="t", as_of=AS_OF)
+    fig = charts.goal_bullet([hires("on_track", 40)], as_of=AS_OF)
     assert fig.data[0].x[0] == charts.PROGRESS_CLIP[1]
-    assert fig.data[0].text[0].startswith("1,000 %")
+    assert right_column(fig)[0].startswith("1,000 %")
 
 
 def test_bullet_has_no_legend_and_grows_with_the_number_of_goals():
-    small = charts.goal_bullet([hires()] * 3, title="t", as_of=AS_OF)
-    large = charts.goal_bullet([hires()] * 30, title="t", as_of=AS_OF)
+    small = charts.goal_bullet([hires()] * 3, as_of=AS_OF)
+    large = charts.goal_bullet([hires()] * 30, as_of=AS_OF)
     assert small.layout.showlegend is False
     assert large.layout.height > small.layout.height
+
+
+def test_long_titles_wrap_instead_of_running_off_the_chart():
+    assert charts.wrap("one two three four", 9) == "one two<br>three<br>four"
 
 
 def test_status_bars_label_each_part_with_icon_word_and_count():
@@ -154,7 +181,7 @@ def qualification_rate(actual=(20, 19, 15), levels=("ok", "warning", "critical")
 
 def test_kpi_trend_title_says_where_the_latest_value_stands():
     fig = charts.kpi_trend(qualification_rate(), as_of=AS_OF)
-    assert fig.layout.title.text == (
+    assert charts.finding(fig) == (
         "Deal qualification rate: 15 % in Mar, ✖ outside critical threshold"
     )
 
@@ -181,7 +208,7 @@ def test_kpi_trend_band_spans_warning_to_critical_bounds():
 
 def test_kpi_trend_without_values():
     series = qualification_rate(actual=(None, None), levels=(None, None))
-    assert charts.kpi_trend(series, as_of=AS_OF).layout.title.text == (
+    assert charts.finding(charts.kpi_trend(series, as_of=AS_OF)) == (
         "Deal qualification rate: no values yet"
     )
 
@@ -189,7 +216,7 @@ def test_kpi_trend_without_values():
 def test_kpi_trend_labels_lines_directly_instead_of_a_legend():
     fig = charts.kpi_trend(qualification_rate(), as_of=AS_OF)
     texts = {a.text for a in fig.layout.annotations}
-    assert {"<b>Target</b>", "<b>Actual</b>", "<b>Critical</b>"} <= texts
+    assert {"<b>Target</b>", "<b>Actual</b>"} <= texts
     assert fig.layout.showlegend is False
 
 
@@ -214,9 +241,7 @@ def worked_example_curve(spent_to_june=410_000, early=True):
 
 def test_burn_curve_title_names_early_burn_with_the_worked_example_numbers():
     fig = charts.burn_curve(worked_example_curve(), as_of=D(2026, 6, 1))
-    assert fig.layout.title.text == (
-        "✖ Sales burns early: 82 % of its budget used by Jun, plan 50 %"
-    )
+    assert charts.finding(fig) == ("✖ Sales burns early: 82 % of its budget used by Jun, plan 50 %")
 
 
 def test_burn_curve_draws_plan_spend_the_threshold_and_the_budget():
@@ -231,7 +256,7 @@ def test_burn_curve_draws_plan_spend_the_threshold_and_the_budget():
 
 def test_burn_curve_without_flag_reads_calmly():
     fig = charts.burn_curve(worked_example_curve(early=False), as_of=D(2026, 6, 1))
-    assert fig.layout.title.text == "Sales has used 82 % of its budget by Jun (plan 50 %)"
+    assert charts.finding(fig) == "Sales has used 82 % of its budget by Jun (plan 50 %)"
     assert fig.data[1].line.color == OKABE_ITO["on_track"]
 
 
@@ -256,15 +281,27 @@ def test_department_burn_marks_early_burners_with_icon_word_and_colour():
     ]
     fig = charts.department_burn_bars(rows, threshold=Decimal("0.8"), as_of=D(2026, 6, 1))
     bars = fig.data[0]
-    assert list(bars.y) == ["Product", "Sales", "✖ Marketing"]
+    assert list(fig.layout.yaxis.ticktext) == ["Marketing", "Sales", "Product"]
     assert list(bars.marker.color) == [
-        OKABE_ITO["on_track"],
-        OKABE_ITO["at_risk"],
         OKABE_ITO["behind"],
+        OKABE_ITO["at_risk"],
+        OKABE_ITO["on_track"],
     ]
-    assert bars.text[-1] == "82 % · ✖ burns early"
-    assert fig.layout.title.text == "Marketing has used 80 % of its annual budget early"
+    assert right_column(fig) == ["82 %  ✖ burns early", "30 %  ▲ above plan", "20 %  ✔ within plan"]
+    assert charts.finding(fig) == (
+        "Marketing burns early: 82 % of its annual budget used by Jun, plan 50 %"
+    )
     assert any(s.x0 == 80 for s in fig.layout.shapes)
+
+
+def test_department_burn_finding_names_several_early_burners():
+    rows = [
+        department("Marketing", 0.82, 0.5, early=True),
+        department("Product", 0.9, 0.6, early=True),
+    ]
+    assert charts.burn_count_finding(rows, Decimal("0.8"), D(2026, 6, 1)) == (
+        "2 departments burn early (80 % used before plan): Marketing, Product"
+    )
 
 
 def test_department_burn_finding_when_nobody_burns_early():
@@ -275,18 +312,19 @@ def test_department_burn_finding_when_nobody_burns_early():
 
 
 def test_heatmap_shows_each_month_as_share_of_budget_and_names_the_worst():
+    budget = [[Decimal(100), Decimal(100)], [Decimal(50), Decimal(50)]]
+    spend = [[Decimal(90), None], [Decimal(70), Decimal(50)]]
     fig = charts.spend_heatmap(
-        ["Sales", "Marketing"],
-        MONTHS[:2],
-        [[Decimal("0.9"), None], [Decimal("1.4"), Decimal("1.0")]],
-        as_of=D(2026, 2, 1),
+        ["Sales", "Marketing"], MONTHS[:2], budget, spend, as_of=D(2026, 2, 1)
     )
     heat = fig.data[0]
     assert [list(row) for row in heat.z] == [[90, None], [140, 100]]
     assert [list(row) for row in heat.text] == [["90 %", ""], ["140 %", "100 %"]]
-    assert (
-        fig.layout.title.text == "Highest overspend: Marketing spent 140 % of its Jan 2026 budget"
-    )
+    assert charts.finding(fig) == "Highest overspend: Marketing spent 140 % of its Jan 2026 budget"
+
+
+def test_spend_ratio_is_blank_without_spend_or_budget():
+    assert charts.spend_ratios([[100, 0, 100]], [[50, 10, None]]) == [[0.5, None, None]]
 
 
 def test_forecast_names_who_runs_out_first():
@@ -297,12 +335,26 @@ def test_forecast_names_who_runs_out_first():
         department("Product", 0.7, 0.5, forecast=Decimal(1400), run_out=D(2026, 10, 1)),
     ]
     fig = charts.forecast_bars(rows, as_of=D(2026, 6, 1), currency="USD", plan_end=end)
-    assert fig.layout.title.text == (
+    assert charts.finding(fig) == (
         "2 departments run out of budget before year end, first Marketing in Aug 2026"
     )
-    texts = dict(zip(fig.data[0].y, fig.data[0].text, strict=True))
-    assert texts["Marketing"] == "164 % · ✖ runs out in Aug 2026"
-    assert texts["Sales"] == "100 % · ✔ lasts the year"
+    assert right_column(fig) == [
+        "100 %  ✔ lasts the year",
+        "164 %  ✖ runs out in Aug",
+        "140 %  ✖ runs out in Oct",
+    ]
+    assert list(fig.data[0].marker.color) == [
+        OKABE_ITO["on_track"],
+        OKABE_ITO["behind"],
+        OKABE_ITO["behind"],
+    ]
+
+
+def test_forecast_finding_for_one_department():
+    rows = [department("Marketing", 0.82, 0.5, forecast=Decimal(1640), run_out=D(2026, 8, 1))]
+    assert charts.forecast_finding(rows, D(2026, 12, 31)) == (
+        "Marketing runs out of budget in Aug 2026 at the current rate"
+    )
 
 
 # Roadmap and dependencies --------------------------------------------------------------------
@@ -363,7 +415,7 @@ def test_team_matrix_shows_count_and_since_when():
     assert list(heat.x) == ["Marketing", "Sales"]
     assert [list(row) for row in heat.z] == [[1, 2], [None, 1]]
     assert heat.text[0][1] == "<b>✖ 2</b><br>since 3 Feb"
-    assert fig.layout.title.text == "Engineering blocks 3 initiatives of 2 other teams"
+    assert charts.finding(fig) == "Engineering blocks 3 initiatives of 2 other teams"
 
 
 def test_team_matrix_finding_when_nobody_blocks():

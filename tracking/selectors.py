@@ -1,0 +1,226 @@
+"""Reads for the dashboards and the plan home, each in a fixed number of queries.
+
+Page cost must not grow with plan size (SPEC §6): every function here runs one query (or a
+fixed few) — goal figures kept up to date by the alert jobs, set-based aggregates (GROUP BY)
+for money, joined `values()` rows for dependencies — never one query per goal or department.
+The rules of SPEC §4 are applied by the callers (`tracking/dashboards.py`) to what these
+return; nothing here computes a figure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
+
+from planning.models import BudgetLine, Department, Goal, Initiative, Plan
+from tracking.constants import STATUS_ORDER
+from tracking.models import Alert, GoalFigure, Kpi, KpiTarget, Measurement, Spend
+
+ALL_STATUSES = ("on_track", "at_risk", "behind", "no_data")
+
+
+def _month_range(month: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last day of `month`: goal figures are matched whichever day names the month."""
+    first = month.replace(day=1)
+    following = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return first, following - dt.timedelta(days=1)
+
+
+def _figures(plan: Plan, month: dt.date, department_id: int | None) -> QuerySet[GoalFigure]:
+    figures = GoalFigure.objects.filter(plan=plan, period__range=_month_range(month)).exclude(
+        goal__status=Goal.Status.DROPPED
+    )
+    if department_id is not None:
+        figures = figures.filter(goal__department_id=department_id)
+    return figures
+
+
+# Goals ----------------------------------------------------------------------------------------
+
+
+def goal_status_counts(
+    plan: Plan, month: dt.date, department_id: int | None = None
+) -> dict[str, int]:
+    """Goals per status at the end of `month` (one GROUP BY query); every status present."""
+    rows = _figures(plan, month, department_id).values("status").annotate(n=Count("id"))
+    counts = dict.fromkeys(ALL_STATUSES, 0)
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts
+
+
+@dataclass(frozen=True)
+class GoalFigureRow:
+    goal_id: int
+    title: str
+    department: str
+    unit: str
+    baseline: object
+    target: object
+    planned: object
+    actual: object
+    shortfall: object
+    status: str
+
+
+def goal_figures_worst_first(
+    plan: Plan, month: dt.date, department_id: int | None = None, limit: int | None = 30
+) -> list[GoalFigureRow]:
+    """Goal figures at `month`, behind first, then at risk, no data, on track; within a status
+    the largest shortfall first (one query, at most `limit` rows)."""
+    rank = Case(
+        *[When(status=status, then=Value(i)) for i, status in enumerate(STATUS_ORDER)],
+        default=Value(len(STATUS_ORDER)),
+        output_field=IntegerField(),
+    )
+    rows = (
+        _figures(plan, month, department_id)
+        .annotate(rank=rank)
+        .order_by("rank", F("shortfall").desc(nulls_last=True), "goal__title", "goal_id")
+        .values_list(
+            "goal_id",
+            "goal__title",
+            "goal__department__name",
+            "goal__unit",
+            "goal__baseline",
+            "goal__target",
+            "planned",
+            "actual",
+            "shortfall",
+            "status",
+        )
+    )
+    if limit is not None:
+        rows = rows[:limit]
+    return [GoalFigureRow(*row[:2], row[2] or "", *row[3:]) for row in rows]
+
+
+def goal_count(plan: Plan, department_id: int | None = None) -> int:
+    """Goals of the plan that are not dropped (to tell how many have no figures yet)."""
+    goals = plan.goals.exclude(status=Goal.Status.DROPPED)
+    if department_id is not None:
+        goals = goals.filter(department_id=department_id)
+    return goals.count()
+
+
+# Alerts ---------------------------------------------------------------------------------------
+
+
+def open_alerts(plan: Plan, limit: int = 10, department_id: int | None = None) -> list[Alert]:
+    """The open alerts worth looking at first: critical before warning, newest month first."""
+    alerts = Alert.objects.filter(plan=plan, state=Alert.State.OPEN)
+    if department_id is not None:
+        alerts = alerts.filter(department_id=department_id)
+    severity = Case(
+        When(severity=Alert.Severity.CRITICAL, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return list(
+        alerts.select_related("department", "owner")
+        .annotate(severity_rank=severity)
+        .order_by("severity_rank", "-period", "rule", "id")[:limit]
+    )
+
+
+def open_alert_count(plan: Plan, department_id: int | None = None) -> int:
+    alerts = Alert.objects.filter(plan=plan, state=Alert.State.OPEN)
+    if department_id is not None:
+        alerts = alerts.filter(department_id=department_id)
+    return alerts.count()
+
+
+# Departments ----------------------------------------------------------------------------------
+
+
+def departments(plan: Plan) -> list[Department]:
+    """The plan's departments by name, for filters and as chart rows (one query)."""
+    return list(plan.departments.only("id", "name", "code").order_by("name"))
+
+
+# Money ----------------------------------------------------------------------------------------
+
+
+def budget_by_department_month(plan: Plan, department_id: int | None = None) -> pd.DataFrame:
+    """Planned amounts summed per department and month (GROUP BY in SQL): department_id,
+    month, amount."""
+    return _money_frame(BudgetLine.objects.filter(plan=plan), department_id)
+
+
+def spend_by_department_month(plan: Plan, department_id: int | None = None) -> pd.DataFrame:
+    """Actual spend summed per department and month (GROUP BY in SQL): department_id, month,
+    amount."""
+    return _money_frame(Spend.objects.filter(plan=plan), department_id)
+
+
+def _money_frame(rows: QuerySet, department_id: int | None) -> pd.DataFrame:
+    if department_id is not None:
+        rows = rows.filter(department_id=department_id)
+    grouped = (
+        rows.order_by()
+        .values("department_id", "month")
+        .annotate(amount=Sum("amount"))
+        .values_list("department_id", "month", "amount")
+    )
+    return pd.DataFrame(list(grouped), columns=["department_id", "month", "amount"])
+
+
+# KPIs -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KpiData:
+    """A KPI with its monthly targets and values, keyed by the month's first day."""
+
+    kpi: Kpi
+    targets: dict[dt.date, object]
+    values: dict[dt.date, object]
+
+
+def department_kpis(plan: Plan, department_id: int, limit: int = 8) -> list[KpiData]:
+    """The department's KPIs with targets and values (three queries)."""
+    kpis = list(plan.kpis.filter(department_id=department_id).order_by("name", "id")[:limit])
+    ids = [kpi.pk for kpi in kpis]
+    targets: dict[int, dict] = {pk: {} for pk in ids}
+    values: dict[int, dict] = {pk: {} for pk in ids}
+    for kpi_id, month, target in KpiTarget.objects.filter(kpi_id__in=ids).values_list(
+        "kpi_id", "month", "target"
+    ):
+        targets[kpi_id][month.replace(day=1)] = target
+    for kpi_id, month, value in Measurement.objects.filter(kpi_id__in=ids).values_list(
+        "kpi_id", "period", "value"
+    ):
+        values[kpi_id][month.replace(day=1)] = value
+    return [KpiData(kpi, targets[kpi.pk], values[kpi.pk]) for kpi in kpis]
+
+
+# Initiatives and dependencies -----------------------------------------------------------------
+
+INITIATIVE_FIELDS = ("id", "title", "department_id", "start", "planned_end", "status")
+_END_FIELDS = {"from": "from_initiative", "to": "to_initiative"}
+
+
+def roadmap_initiatives(
+    plan: Plan, department_id: int, limit: int | None = 40
+) -> tuple[list[dict], int]:
+    """The department's initiatives by start (at most `limit`) and how many it has in all
+    (two queries)."""
+    initiatives = Initiative.objects.filter(plan=plan, department_id=department_id)
+    rows = initiatives.order_by("start", "planned_end", "id").values(*INITIATIVE_FIELDS)
+    shown = list(rows[:limit] if limit is not None else rows)
+    return shown, initiatives.count() if limit is not None and len(shown) == limit else len(shown)
+
+
+def dependency_rows(plan: Plan, initiative_ids: list[int] | None = None) -> list[dict]:
+    """Every "x depends on y" link of the plan with the fields the rule needs for both ends,
+    in one joined query; with `initiative_ids`, only links touching those initiatives."""
+    links = Initiative.depends_on.through.objects.filter(from_initiative__plan=plan)
+    if initiative_ids is not None:
+        links = links.filter(
+            Q(from_initiative_id__in=initiative_ids) | Q(to_initiative_id__in=initiative_ids)
+        )
+    fields = [f"{end}__{name}" for end in _END_FIELDS.values() for name in INITIATIVE_FIELDS]
+    fields += ["from_initiative__department__name", "to_initiative__department__name"]
+    return list(links.order_by("from_initiative_id", "to_initiative_id").values(*fields))
