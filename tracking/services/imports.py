@@ -1,0 +1,706 @@
+"""Imports of measurements and spend (SPEC §5): check a file into a preview, then write it all
+at once.
+
+    job = import_validate(plan=plan, user=user, kind="measurements", upload=request.FILES["file"])
+    ...the person reads the preview (job.errors, job.summary)...
+    job = import_commit(job=job, user=user)     # in a Celery task when the file is large
+
+Nothing is written until the person confirms, and the commit is all-or-nothing: one transaction,
+re-checked against the plan as it is at that moment (a KPI deleted or a right withdrawn since the
+preview turns the job back into errors). The checked rows are kept between the two steps as a
+small CSV in `settings.IMPORT_DIR`, which the worker must share with the web process.
+
+Writing is set-based: on PostgreSQL a COPY into a temporary table and one
+`INSERT … ON CONFLICT DO UPDATE … RETURNING` per subject kind that also writes the history rows
+in the same statement; elsewhere (SQLite) bulk_create / bulk_update with simple-history's bulk
+helpers. A value equal to the stored one is left alone (no new version, no history row)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from planning.models import Goal, Plan
+from planning.permissions import Action, PlanAccess, plan_access
+from tracking import imports
+from tracking.imports import (
+    Checked,
+    FileLimits,
+    ImportRefused,
+    MeasurementCodes,
+    SpendCodes,
+    Subject,
+)
+from tracking.models import ImportJob, Kpi, Measurement, Source, Spend
+
+logger = logging.getLogger(__name__)
+
+Kind = ImportJob.Kind
+MAX_ERRORS_KEPT = 1_000
+SAMPLE_ROWS = 20
+MEASUREMENT_KEYS = ["subject", "period"]
+SPEND_KEYS = ["department_id", "category", "month"]
+
+
+# --- Settings ---------------------------------------------------------------------------
+
+
+def import_dir() -> Path:
+    """Where checked rows wait between preview and commit (shared by web and worker)."""
+    configured = getattr(settings, "IMPORT_DIR", "")
+    path = Path(configured) if configured else Path(tempfile.gettempdir()) / "openaop-imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def file_limits() -> FileLimits:
+    max_bytes = settings.IMPORT_MAX_BYTES
+    return FileLimits(
+        max_bytes=max_bytes,
+        max_rows=settings.IMPORT_MAX_ROWS,
+        max_unzipped_bytes=getattr(settings, "IMPORT_MAX_UNZIPPED_BYTES", 10 * max_bytes),
+        max_zip_ratio=getattr(settings, "IMPORT_MAX_ZIP_RATIO", 100),
+    )
+
+
+# --- What a person may import -----------------------------------------------------------
+
+
+def import_open_until(today: dt.date | None = None) -> dt.date:
+    """The last month that takes actuals: the current one (as in the month grids)."""
+    return (today or timezone.localdate()).replace(day=1)
+
+
+def measurement_codes(
+    plan: Plan, access: PlanAccess, *, today: dt.date | None = None
+) -> MeasurementCodes:
+    """The plan's KPIs by code and goals by id, each marked with whether this person may enter
+    values for it (Action.MEASURE). Two queries."""
+    kpis = Kpi.objects.filter(plan=plan).select_related("department", "goal").order_by("code")
+    goals = Goal.objects.filter(plan=plan).select_related("department").order_by("id")
+    return MeasurementCodes(
+        kpis={
+            k.code: Subject(k.pk, f"{k.name} ({k.department.name})", access.can(Action.MEASURE, k))
+            for k in kpis
+        },
+        goals={g.pk: Subject(g.pk, _goal_label(g), access.can(Action.MEASURE, g)) for g in goals},
+        months=plan.month_starts(),
+        open_until=import_open_until(today),
+    )
+
+
+def _goal_label(goal: Goal) -> str:
+    where = goal.department.name if goal.department_id else _("company")
+    return f"{goal.title} ({where})"
+
+
+def spend_codes(plan: Plan, access: PlanAccess, *, today: dt.date | None = None) -> SpendCodes:
+    """The plan's departments by lower-cased code and name, marked with whether this person may
+    enter spend for them (Action.EDIT_BUDGET). One query."""
+    departments = {}
+    for department in plan.departments.order_by("name"):
+        allowed = access.can(Action.EDIT_BUDGET, Spend(plan=plan, department=department))
+        subject = Subject(department.pk, department.name, allowed)
+        departments[department.code.lower()] = subject
+        departments.setdefault(department.name.lower(), subject)
+    return SpendCodes(
+        departments=departments, months=plan.month_starts(), open_until=import_open_until(today)
+    )
+
+
+def import_kinds_allowed(plan: Plan, access: PlanAccess) -> dict[str, bool]:
+    """Which kinds of file this person may import into the plan (shown as upload forms)."""
+    if not access.can(Action.IMPORT):
+        return {Kind.MEASUREMENTS: False, Kind.SPEND: False}
+    codes = measurement_codes(plan, access)
+    subjects = [*codes.kpis.values(), *codes.goals.values()]
+    return {
+        Kind.MEASUREMENTS: any(s.allowed for s in subjects),
+        Kind.SPEND: access.can(Action.EDIT_BUDGET, Spend(plan=plan)),
+    }
+
+
+def template_sheets(plan: Plan, access: PlanAccess, kind: str) -> list:
+    """The sheets of a downloadable template: an empty data sheet and, as reference, the codes
+    this person may import."""
+    from tracking import exports
+
+    if kind == Kind.MEASUREMENTS:
+        codes = measurement_codes(plan, access)
+        kpi_ids = {s.id for s in codes.kpis.values() if s.allowed}
+        goal_ids = {s.id for s in codes.goals.values() if s.allowed}
+        return exports.measurement_template_sheets(
+            exports.kpis_for_template(plan, kpi_ids),
+            exports.goals_for_template(plan, goal_ids),
+            plan,
+        )
+    codes = spend_codes(plan, access)
+    ids = {s.id for s in codes.departments.values() if s.allowed}
+    return exports.spend_template_sheets(exports.departments_for_template(plan, ids), plan)
+
+
+def jobs_visible_to(plan: Plan, access: PlanAccess):
+    """Import jobs a person may look at: their own; leadership sees everyone's."""
+    jobs = ImportJob.objects.filter(plan=plan).select_related("created_by")
+    if access.can(Action.MANAGE_PLAN):
+        return jobs
+    return jobs.filter(created_by_id=access.user_id)
+
+
+# --- Preview ----------------------------------------------------------------------------
+
+
+def import_validate(
+    *, plan: Plan, user, kind: str, upload, today: dt.date | None = None
+) -> ImportJob:
+    """Check an uploaded file and keep the result as an ImportJob in state PREVIEW (ready to
+    import) or INVALID (errors listed per row). Raises ImportRefused for a file that cannot be
+    read at all (nothing is kept then)."""
+    access = plan_access(user, plan)
+    checked, classified = _check_upload(plan, access, kind, upload, today)
+    if not checked.total_rows:
+        raise ImportRefused(_("The file has a header row but no rows below it."))
+    rows_path = None
+    if checked.ok:
+        rows_path = import_dir() / f"{uuid.uuid4().hex}.csv"
+        _rows_for_storage(kind, checked.rows).to_csv(rows_path, index=False)
+    job = ImportJob.objects.create(
+        plan=plan,
+        kind=kind,
+        file_name=Path(getattr(upload, "name", "") or "upload").name[:255],
+        stored_path=rows_path.name if rows_path else "",
+        state=ImportJob.State.PREVIEW if checked.ok else ImportJob.State.INVALID,
+        total_rows=checked.total_rows,
+        errors=checked.errors[:MAX_ERRORS_KEPT],
+        summary=_summary(kind, checked, classified),
+        created_by=user,
+    )
+    return job
+
+
+def _check_upload(plan, access, kind, upload, today) -> tuple[Checked, pd.DataFrame]:
+    limits = file_limits()
+    size = getattr(upload, "size", None)
+    if size is not None and size > limits.max_bytes:
+        raise ImportRefused(
+            _("The file is %(size)s MB; at most %(max)s MB can be imported at once.")
+            % {"size": round(size / 1048576, 1), "max": limits.max_bytes // 1048576}
+        )
+    upload_path = import_dir() / f"upload-{uuid.uuid4().hex}"
+    try:
+        _save_upload(upload, upload_path, limits.max_bytes)
+        sheets = ("measurements", "values") if kind == Kind.MEASUREMENTS else ("spend",)
+        table = imports.read_table(upload_path, limits, sheet_names=sheets)
+    finally:
+        upload_path.unlink(missing_ok=True)
+    decimal_comma = bool(table.attrs.get("decimal_comma"))
+    if kind == Kind.MEASUREMENTS:
+        checked = imports.check_measurements(
+            table, measurement_codes(plan, access, today=today), decimal_comma=decimal_comma
+        )
+        existing = _existing_measurements(plan, checked.rows)
+        classified = imports.classify_changes(checked.rows, existing, MEASUREMENT_KEYS, "value")
+    else:
+        checked = imports.check_spend(
+            table, spend_codes(plan, access, today=today), decimal_comma=decimal_comma
+        )
+        existing = _existing_spend(plan, checked.rows)
+        classified = imports.classify_changes(checked.rows, existing, SPEND_KEYS, "amount")
+    return checked, classified
+
+
+def _save_upload(upload, path: Path, max_bytes: int) -> None:
+    written = 0
+    with path.open("wb") as out:
+        chunks = (
+            upload.chunks()
+            if hasattr(upload, "chunks")
+            else iter(lambda: upload.read(1 << 20), b"")
+        )
+        for chunk in chunks:
+            written += len(chunk)
+            if written > max_bytes:
+                raise ImportRefused(
+                    _("The file is larger than %(max)s MB; split it into smaller files.")
+                    % {"max": max_bytes // 1048576}
+                )
+            out.write(chunk)
+
+
+def _existing_measurements(plan: Plan, rows: pd.DataFrame) -> pd.DataFrame:
+    """Stored values for the months in the file: one query."""
+    periods = sorted(set(rows["period"])) if len(rows) else []
+    stored = Measurement.objects.filter(plan=plan, period__in=periods).values_list(
+        "kpi_id", "goal_id", "period", "value"
+    )
+    frame = pd.DataFrame(list(stored), columns=["kpi_id", "goal_id", "period", "value"])
+    frame["subject"] = [
+        f"k{k}" if k is not None else f"g{g}"
+        for k, g in zip(frame["kpi_id"], frame["goal_id"], strict=True)
+    ]
+    frame["value"] = frame["value"].astype(float)
+    return frame
+
+
+def _existing_spend(plan: Plan, rows: pd.DataFrame) -> pd.DataFrame:
+    months = sorted(set(rows["month"])) if len(rows) else []
+    stored = Spend.objects.filter(plan=plan, month__in=months).values_list(
+        "department_id", "category", "month", "amount"
+    )
+    frame = pd.DataFrame(list(stored), columns=["department_id", "category", "month", "amount"])
+    frame["department_id"] = frame["department_id"].astype("Int64")
+    frame["amount"] = frame["amount"].astype(float)
+    return frame
+
+
+def _summary(kind: str, checked: Checked, classified: pd.DataFrame) -> dict:
+    counts = (
+        imports.count_changes(classified)
+        if len(classified)
+        else {
+            "insert": 0,
+            "replace": 0,
+            "unchanged": 0,
+        }
+    )
+    value = "value" if kind == Kind.MEASUREMENTS else "amount"
+    month = "period" if kind == Kind.MEASUREMENTS else "month"
+    changed = classified[classified["change"] != "unchanged"] if len(classified) else classified
+    sample = [
+        {
+            "row": int(r["row"]),
+            "label": r["label"] + (f" · {r['category']}" if kind == Kind.SPEND else ""),
+            "month": f"{r[month]:%Y-%m}",
+            "old": None if pd.isna(r["old"]) else float(r["old"]),
+            "new": float(r[value]),
+            "change": r["change"],
+        }
+        for r in changed.head(SAMPLE_ROWS).to_dict("records")
+    ]
+    return {
+        "counts": counts,
+        "valid_rows": len(checked.rows),
+        "error_count": len(checked.errors),
+        "error_rows": len({e["row"] for e in checked.errors}),
+        "sample": sample,
+    }
+
+
+def _rows_for_storage(kind: str, rows: pd.DataFrame) -> pd.DataFrame:
+    if kind == Kind.MEASUREMENTS:
+        return rows[["row", "kpi_id", "goal_id", "period", "value"]]
+    return rows[["row", "department_id", "category", "month", "amount"]]
+
+
+# --- Commit -----------------------------------------------------------------------------
+
+
+def import_commit(*, job: ImportJob, user) -> ImportJob:
+    """Start writing a previewed job. Small files are written right away; files with more than
+    settings.IMPORT_ASYNC_ROWS rows go to a Celery task and the page shows a progress bar.
+    Clicking twice starts it once (compare-and-swap on the state)."""
+    claimed = ImportJob.objects.filter(
+        pk=job.pk, state=ImportJob.State.PREVIEW, created_by=user
+    ).update(state=ImportJob.State.RUNNING, processed_rows=0)
+    if not claimed:
+        job.refresh_from_db()
+        return job
+    if job.total_rows > settings.IMPORT_ASYNC_ROWS:
+        from tracking.tasks_import import import_commit_task
+
+        transaction.on_commit(lambda: import_commit_task.delay(job.pk))
+        job.refresh_from_db()
+        return job
+    return import_run(job_id=job.pk)
+
+
+def import_run(*, job_id: int) -> ImportJob | None:
+    """Write a RUNNING job's rows in one transaction; safe to run twice or twice at once (the
+    job row is locked and only a RUNNING job is written)."""
+    try:
+        with transaction.atomic():
+            job = (
+                ImportJob.objects.select_for_update(of=("self",))
+                .select_related("plan", "created_by")
+                .filter(pk=job_id)
+                .first()
+            )
+            if job is None or job.state != ImportJob.State.RUNNING:
+                return job
+            with translation.override(_language_of(job.created_by)):
+                _run(job)
+    except Exception:
+        logger.exception("Import job %s failed", job_id)
+        ImportJob.objects.filter(pk=job_id).update(
+            state=ImportJob.State.FAILED,
+            message=_("The import failed; nothing was written. Please try again."),
+            finished_at=timezone.now(),
+        )
+    job = ImportJob.objects.filter(pk=job_id).first()
+    finished = (ImportJob.State.DONE, ImportJob.State.FAILED, ImportJob.State.INVALID)
+    if job is not None and job.state in finished and job.stored_path:
+        _rows_path(job).unlink(missing_ok=True)
+    return job
+
+
+def _run(job: ImportJob) -> None:
+    rows = _load_rows(job)
+    access = (
+        plan_access(job.created_by, job.plan) if job.created_by else PlanAccess(None, job.plan_id)
+    )
+    errors = _recheck(job, rows, access)
+    if errors:
+        job.state = ImportJob.State.INVALID
+        job.errors = errors[:MAX_ERRORS_KEPT]
+        job.summary = {**job.summary, "error_count": len(errors), "stale": True}
+        job.finished_at = timezone.now()
+        job.save()
+        return
+    progress = _progress_reporter(job)
+    write = _write_measurements if job.kind == Kind.MEASUREMENTS else _write_spend
+    written = write(job=job, rows=rows, progress=progress)
+    job.state = ImportJob.State.DONE
+    job.processed_rows = job.total_rows
+    job.summary = {**job.summary, "written": written}
+    job.finished_at = timezone.now()
+    job.save()
+    cache.delete(progress_key(job.pk))
+    from tracking.services.alerts import alerts_schedule_recompute
+
+    alerts_schedule_recompute(plan_id=job.plan_id)
+
+
+def _language_of(user) -> str:
+    profile = getattr(user, "profile", None) if user is not None else None
+    return getattr(profile, "language", "") or settings.LANGUAGE_CODE
+
+
+def _rows_path(job: ImportJob) -> Path:
+    return import_dir() / Path(job.stored_path).name
+
+
+def _load_rows(job: ImportJob) -> pd.DataFrame:
+    if job.kind == Kind.MEASUREMENTS:
+        dtypes = {"row": "int64", "kpi_id": "Int64", "goal_id": "Int64", "value": "float64"}
+        dates = ["period"]
+    else:
+        dtypes = {"row": "int64", "department_id": "Int64", "category": "str", "amount": "float64"}
+        dates = ["month"]
+    rows = pd.read_csv(_rows_path(job), dtype=dtypes, keep_default_na=True)
+    for column in dates:
+        rows[column] = pd.to_datetime(rows[column]).dt.date
+    return rows
+
+
+def _recheck(job: ImportJob, rows: pd.DataFrame, access: PlanAccess) -> list[dict]:
+    """The preview may be minutes old: every subject must still exist and still be writable."""
+    if job.kind == Kind.MEASUREMENTS:
+        codes = measurement_codes(job.plan, access)
+        allowed_kpis = {s.id for s in codes.kpis.values() if s.allowed}
+        allowed_goals = {s.id for s in codes.goals.values() if s.allowed}
+        ok = rows["kpi_id"].isin(allowed_kpis) | rows["goal_id"].isin(allowed_goals)
+        column = "kpi_code"
+    else:
+        codes = spend_codes(job.plan, access)
+        allowed = {s.id for s in codes.departments.values() if s.allowed}
+        ok = rows["department_id"].isin(allowed)
+        column = "department_code"
+    message = _(
+        "Deleted, or no longer yours to change, since the file was checked; upload it again."
+    )
+    return [
+        {"row": int(r), "column": column, "message": message}
+        for r in rows.loc[~ok.fillna(False).astype(bool), "row"]
+    ]
+
+
+def progress_key(job_id: int) -> str:
+    return f"import-progress:{job_id}"
+
+
+def import_progress(job: ImportJob) -> int:
+    """Rows written so far, for the progress bar (the cache holds it while the transaction that
+    writes is still open)."""
+    if job.state == ImportJob.State.DONE:
+        return job.total_rows
+    return int(cache.get(progress_key(job.pk)) or job.processed_rows)
+
+
+def _progress_reporter(job: ImportJob) -> Callable[[int], None]:
+    def report(done: int) -> None:
+        cache.set(progress_key(job.pk), done, timeout=3600)
+
+    return report
+
+
+# --- Writing: measurements --------------------------------------------------------------
+
+
+def _write_measurements(*, job: ImportJob, rows: pd.DataFrame, progress) -> dict[str, int]:
+    if connection.vendor == "postgresql":
+        return _pg_upsert(
+            job=job,
+            rows=rows,
+            progress=progress,
+            model=Measurement,
+            columns=["kpi_id", "goal_id", "period", "value"],
+            conflicts=[
+                ("(kpi_id, period) WHERE kpi_id IS NOT NULL", "kpi_id IS NOT NULL"),
+                ("(goal_id, period) WHERE goal_id IS NOT NULL", "goal_id IS NOT NULL"),
+            ],
+            value="value",
+        )
+    return _orm_measurements(job=job, rows=rows, progress=progress)
+
+
+def _orm_measurements(*, job: ImportJob, rows: pd.DataFrame, progress) -> dict[str, int]:
+    periods = sorted(set(rows["period"]))
+    stored = {
+        (("k", m.kpi_id) if m.kpi_id else ("g", m.goal_id), m.period): m
+        for m in Measurement.objects.filter(plan_id=job.plan_id, period__in=periods)
+    }
+    now, created, updated = timezone.now(), [], []
+    for kpi_id, goal_id, period, value in rows[["kpi_id", "goal_id", "period", "value"]].itertuples(
+        index=False
+    ):
+        key = (("k", int(kpi_id)) if pd.notna(kpi_id) else ("g", int(goal_id)), period)
+        amount = _decimal(value, 4)
+        current = stored.get(key)
+        if current is None:
+            created.append(
+                Measurement(
+                    plan_id=job.plan_id,
+                    kpi_id=key[0][1] if key[0][0] == "k" else None,
+                    goal_id=key[0][1] if key[0][0] == "g" else None,
+                    period=period,
+                    value=amount,
+                    source=Source.IMPORT,
+                    entered_by=job.created_by,
+                )
+            )
+        elif current.value != amount:
+            current.value, current.version = amount, current.version + 1
+            current.source, current.entered_by, current.entered_at = (
+                Source.IMPORT,
+                job.created_by,
+                now,
+            )
+            updated.append(current)
+    return _orm_write(
+        job,
+        Measurement,
+        created,
+        updated,
+        ["value", "version", "source", "entered_by", "entered_at"],
+        progress,
+    )
+
+
+def _orm_write(job, model, created, updated, fields, progress) -> dict[str, int]:
+    from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+    reason = _change_reason(job)
+    bulk_create_with_history(
+        created, model, batch_size=2000, default_user=job.created_by, default_change_reason=reason
+    )
+    progress(len(created))
+    bulk_update_with_history(
+        updated,
+        model,
+        fields,
+        batch_size=2000,
+        default_user=job.created_by,
+        default_change_reason=reason,
+    )
+    progress(len(created) + len(updated))
+    return {"inserted": len(created), "replaced": len(updated)}
+
+
+def _change_reason(job: ImportJob) -> str:
+    return (_("Imported from %(file)s") % {"file": job.file_name})[:100]
+
+
+def _decimal(value: float, places: int):
+    from decimal import Decimal
+
+    return Decimal(f"{value:.{places}f}")
+
+
+# --- Writing: spend ---------------------------------------------------------------------
+
+
+def _write_spend(*, job: ImportJob, rows: pd.DataFrame, progress) -> dict[str, int]:
+    if connection.vendor == "postgresql":
+        return _pg_upsert(
+            job=job,
+            rows=rows,
+            progress=progress,
+            model=Spend,
+            columns=["department_id", "category", "month", "amount"],
+            conflicts=[("(plan_id, department_id, category, month)", "TRUE")],
+            value="amount",
+        )
+    return _orm_spend(job=job, rows=rows, progress=progress)
+
+
+def _orm_spend(*, job: ImportJob, rows: pd.DataFrame, progress) -> dict[str, int]:
+    months = sorted(set(rows["month"]))
+    stored = {
+        (s.department_id, s.category, s.month): s
+        for s in Spend.objects.filter(plan_id=job.plan_id, month__in=months)
+    }
+    now, created, updated = timezone.now(), [], []
+    for department_id, category, month, amount in rows[
+        ["department_id", "category", "month", "amount"]
+    ].itertuples(index=False):
+        key = (int(department_id), category, month)
+        value = _decimal(amount, 2)
+        current = stored.get(key)
+        if current is None:
+            created.append(
+                Spend(
+                    plan_id=job.plan_id,
+                    department_id=key[0],
+                    category=category,
+                    month=month,
+                    amount=value,
+                    source=Source.IMPORT,
+                    entered_by=job.created_by,
+                )
+            )
+        elif current.amount != value:
+            current.amount, current.version = value, current.version + 1
+            current.source, current.entered_by, current.entered_at = (
+                Source.IMPORT,
+                job.created_by,
+                now,
+            )
+            updated.append(current)
+    return _orm_write(
+        job,
+        Spend,
+        created,
+        updated,
+        ["amount", "version", "source", "entered_by", "entered_at"],
+        progress,
+    )
+
+
+# --- Writing on PostgreSQL: COPY, then one upsert statement per conflict target -------------
+
+
+def _pg_upsert(*, job, rows, progress, model, columns, conflicts, value) -> dict[str, int]:
+    """COPY the rows into a temporary table, then for each unique index one statement:
+    INSERT … ON CONFLICT DO UPDATE (only where the value differs) RETURNING the rows, fed
+    straight into an INSERT of their history rows."""
+    table = model._meta.db_table
+    history = model.history.model
+    staging = f"import_{table}"
+    types = {c: _pg_type(model, c) for c in columns}
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {staging}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {staging} ({', '.join(f'{c} {t}' for c, t in types.items())}) "
+            "ON COMMIT DROP"
+        )
+        _copy(cursor, staging, columns, rows[columns])
+        progress(len(rows) // 2)
+        counts = {"inserted": 0, "replaced": 0}
+        for target, where in conflicts:
+            inserted, replaced = _upsert_statement(
+                cursor,
+                job=job,
+                model=model,
+                history=history,
+                staging=staging,
+                columns=columns,
+                target=target,
+                where=where,
+                value=value,
+            )
+            counts["inserted"] += inserted
+            counts["replaced"] += replaced
+        progress(len(rows))
+    return counts
+
+
+def _pg_type(model, column: str) -> str:
+    field = model._meta.get_field(column.removesuffix("_id"))
+    return (
+        field.target_field.db_type(connection) if field.is_relation else field.db_type(connection)
+    )
+
+
+def _copy(cursor, staging: str, columns: list[str], frame: pd.DataFrame) -> None:
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, header=False, float_format="%.4f", date_format="%Y-%m-%d")
+    buffer.seek(0)
+    sql = f"COPY {staging} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
+    raw = cursor.cursor
+    if hasattr(raw, "copy_expert"):  # psycopg2
+        raw.copy_expert(sql, buffer)
+    else:  # psycopg 3
+        with raw.copy(sql) as copy:
+            shutil.copyfileobj(buffer, copy)
+
+
+def _upsert_statement(
+    cursor, *, job, model, history, staging, columns, target, where, value
+) -> tuple[int, int]:
+    table = model._meta.db_table
+    tracked = [f.attname for f in history.tracked_fields]
+    inserted_columns = ["plan_id", *columns, "source", "entered_by_id", "entered_at", "version"]
+    sql = f"""
+        WITH up AS (
+            INSERT INTO {table} AS t ({", ".join(inserted_columns)})
+            SELECT %(plan)s, {", ".join(columns)}, %(source)s, %(user)s, %(now)s, 1
+            FROM {staging} WHERE {where}
+            ON CONFLICT {target} DO UPDATE SET
+                {value} = EXCLUDED.{value}, source = EXCLUDED.source,
+                entered_by_id = EXCLUDED.entered_by_id, entered_at = EXCLUDED.entered_at,
+                version = t.version + 1
+            WHERE t.{value} IS DISTINCT FROM EXCLUDED.{value}
+            RETURNING t.*, (t.xmax = 0) AS inserted
+        ), hist AS (
+            INSERT INTO {history._meta.db_table}
+                ({", ".join(tracked)}, history_date, history_change_reason, history_type,
+                 history_user_id)
+            SELECT {", ".join(tracked)}, %(now)s, %(reason)s,
+                   CASE WHEN inserted THEN '+' ELSE '~' END, %(user)s
+            FROM up
+        )
+        SELECT COUNT(*) FILTER (WHERE inserted), COUNT(*) FILTER (WHERE NOT inserted) FROM up
+    """
+    cursor.execute(
+        sql,
+        {
+            "plan": job.plan_id,
+            "source": Source.IMPORT,
+            "user": job.created_by_id,
+            "now": timezone.now(),
+            "reason": _change_reason(job),
+        },
+    )
+    inserted, replaced = cursor.fetchone()
+    return int(inserted), int(replaced)
+
+
+def import_discard(*, job: ImportJob) -> None:
+    """Forget a preview the person does not want to import."""
+    if job.state in (ImportJob.State.PREVIEW, ImportJob.State.INVALID):
+        if job.stored_path:
+            _rows_path(job).unlink(missing_ok=True)
+        job.delete()
