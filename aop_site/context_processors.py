@@ -17,7 +17,5 @@ def navigation(request):
         "nav_unread": Notification.objects.filter(user=user, read=False).count(),
     }
     if plan is not None:
-        context["nav_open_alerts"] = Alert.objects.filter(
-            plan=plan, state=Alert.State.OPEN
-        ).count()
+        context["nav_open_alerts"] = Alert.objects.filter(plan=plan, state=Alert.State.OPEN).count()
     return context

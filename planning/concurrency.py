@@ -71,7 +71,10 @@ class VersionedFormMixin(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         instance = getattr(self, "instance", None)
-        if instance is not None and instance.pk and not self.is_bound:
+        if instance is None or not instance.pk:
+            # A new object has no earlier version to conflict with.
+            self.fields["version"].required = False
+        elif not self.is_bound:
             self.initial["version"] = instance.version
 
 

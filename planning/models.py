@@ -88,8 +88,10 @@ class Plan(models.Model):
         decimal_places=3,
         default=constants.DEFAULT_BURN_THRESHOLD,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
-        help_text=_("A department 'burns early' when it spent this share of its annual budget "
-                    "before the plan expected it."),
+        help_text=_(
+            "A department 'burns early' when it spent this share of its annual budget "
+            "before the plan expected it."
+        ),
     )
     webhook_url = models.URLField(_("alert webhook"), blank=True, default="")
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
@@ -419,9 +421,7 @@ class Initiative(Versioned):
     goal = models.ForeignKey(
         Goal, on_delete=models.SET_NULL, null=True, blank=True, related_name="initiatives"
     )
-    department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, related_name="initiatives"
-    )
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="initiatives")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -455,13 +455,24 @@ class Initiative(Versioned):
     class Meta:
         ordering = ["start", "title"]
         constraints = [
-            models.CheckConstraint(condition=Q(estimate_days__gte=1), name="initiative_estimate_positive"),
-            models.CheckConstraint(condition=Q(planned_end__gte=models.F("start")), name="initiative_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(estimate_days__gte=1), name="initiative_estimate_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_end__gte=models.F("start")), name="initiative_ends_after_start"
+            ),
         ]
         indexes = [models.Index(fields=["plan", "department"])]
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        if self.start and self.estimate_days:
+            self.planned_end = self.compute_planned_end(
+                self.start, self.estimate_days, self.buffer_pct
+            )
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse(
@@ -473,13 +484,6 @@ class Initiative(Versioned):
         """start + estimate × (1 + buffer), rounded up to whole days."""
         total = -(-estimate_days * (100 + buffer_pct) // 100)
         return start + dt.timedelta(days=total)
-
-    def save(self, *args, **kwargs):
-        if self.start and self.estimate_days:
-            self.planned_end = self.compute_planned_end(
-                self.start, self.estimate_days, self.buffer_pct
-            )
-        super().save(*args, **kwargs)
 
 
 class Milestone(models.Model):
@@ -520,9 +524,7 @@ class ResourceRequirement(models.Model):
     )
     category = models.CharField(_("category"), max_length=12, choices=Category.choices)
     description = models.CharField(_("description"), max_length=300)
-    needed = models.DecimalField(
-        _("needed"), default=0, validators=[MinValueValidator(0)], **VALUE
-    )
+    needed = models.DecimalField(_("needed"), default=0, validators=[MinValueValidator(0)], **VALUE)
     available = models.DecimalField(
         _("available"), default=0, validators=[MinValueValidator(0)], **VALUE
     )
@@ -562,7 +564,9 @@ class BudgetLine(Versioned):
         HEADCOUNT = "headcount", _("Headcount")
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="budget_lines")
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="budget_lines")
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="budget_lines"
+    )
     category = models.CharField(_("category"), max_length=10, choices=Category.choices)
     month = models.DateField(_("month"), help_text=_("First day of the month."))
     amount = models.DecimalField(_("amount"), validators=[MinValueValidator(0)], **MONEY)
@@ -603,7 +607,9 @@ class DepartmentSubmission(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["plan", "department"], name="submission_one_per_department"),
+            models.UniqueConstraint(
+                fields=["plan", "department"], name="submission_one_per_department"
+            ),
         ]
 
     def __str__(self):

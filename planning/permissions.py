@@ -3,16 +3,14 @@
 Every view and API endpoint asks here: `access = plan_access(user, plan)` then
 `access.can(Action.EDIT, goal)`. Nobody checks roles inline.
 
-| role                   | read      | write                                                          |
-|------------------------|-----------|----------------------------------------------------------------|
-| leadership             | all       | all; approve; run reviews; manage members and tokens           |
-| department_head of D   | all       | D's SWOT, goals, initiatives, milestones, resources, KPIs,     |
-|                        |           | measurements; submit D's part; comment                         |
-| finance                | all       | budget lines and spend of every department; comment            |
-| contributor of D       | all       | status and measurements of D's goals, initiatives, milestones  |
-|                        |           | and KPIs; comment                                              |
-| viewer                 | all       | nothing                                                        |
-| no membership          | nothing (404)                                                              |
+- leadership: reads all; writes all; approves; runs reviews; manages members and tokens.
+- department_head of D: reads all; writes D's SWOT entries, goals, initiatives, milestones,
+  resources, KPIs and measurements; submits D's part; comments.
+- finance: reads all; writes budget lines and spend of every department; comments.
+- contributor of D: reads all; writes status and measurements of D's goals, initiatives,
+  milestones and KPIs; comments.
+- viewer: reads all; writes nothing.
+- no membership: sees nothing of the plan (404).
 
 The owner of a goal or initiative may update its status and measurements in any department.
 """
@@ -104,9 +102,11 @@ def plan_access(user, plan: Plan | int) -> PlanAccess:
         return PlanAccess(user_id=None, plan_id=plan_id)
     cache = user.__dict__.setdefault("_plan_access_cache", {})
     if plan_id not in cache:
-        rows = list(Membership.objects.filter(user=user, plan_id=plan_id).values_list(
-            "role", "department_id"
-        ))
+        rows = list(
+            Membership.objects.filter(user=user, plan_id=plan_id).values_list(
+                "role", "department_id"
+            )
+        )
         cache[plan_id] = PlanAccess(
             user_id=user.pk,
             plan_id=plan_id,

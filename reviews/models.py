@@ -52,7 +52,9 @@ class ActionItem(models.Model):
     )
     due_date = models.DateField(_("due date"))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    goal = models.ForeignKey(Goal, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    goal = models.ForeignKey(
+        Goal, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     initiative = models.ForeignKey(
         Initiative, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -38,10 +38,27 @@ def celery_worker(concurrency: int = 1):
     env = {**os.environ, "DATABASE_URL": _database_url(), "CONN_MAX_AGE": "0"}
     pool = ["--pool=solo"] if concurrency == 1 else ["--pool=prefork", f"-c{concurrency}"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "aop_site", "worker", "-Q", queue,
-         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat",
-         f"--hostname={queue}@%h", *pool],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "aop_site",
+            "worker",
+            "-Q",
+            queue,
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            f"--hostname={queue}@%h",
+            *pool,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         yield queue

@@ -44,14 +44,22 @@ class Kpi(Versioned):
         _("direction"), max_length=8, choices=Direction.choices, default=Direction.INCREASE
     )
     warning_threshold = models.DecimalField(
-        _("warning threshold"), max_digits=5, decimal_places=3, default=0.05,
+        _("warning threshold"),
+        max_digits=5,
+        decimal_places=3,
+        default=0.05,
         validators=[MinValueValidator(0)],
     )
     critical_threshold = models.DecimalField(
-        _("critical threshold"), max_digits=5, decimal_places=3, default=0.15,
+        _("critical threshold"),
+        max_digits=5,
+        decimal_places=3,
+        default=0.15,
         validators=[MinValueValidator(0)],
     )
-    source = models.CharField(_("source"), max_length=8, choices=Source.choices, default=Source.MANUAL)
+    source = models.CharField(
+        _("source"), max_length=8, choices=Source.choices, default=Source.MANUAL
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -114,11 +122,13 @@ class Measurement(Versioned):
                 name="measurement_of_kpi_xor_goal",
             ),
             models.UniqueConstraint(
-                fields=["kpi", "period"], condition=Q(kpi__isnull=False),
+                fields=["kpi", "period"],
+                condition=Q(kpi__isnull=False),
                 name="measurement_one_per_kpi_month",
             ),
             models.UniqueConstraint(
-                fields=["goal", "period"], condition=Q(goal__isnull=False),
+                fields=["goal", "period"],
+                condition=Q(goal__isnull=False),
                 name="measurement_one_per_goal_month",
             ),
         ]
@@ -185,7 +195,11 @@ class Alert(models.Model):
         Department, on_delete=models.CASCADE, null=True, blank=True, related_name="alerts"
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="alerts",
     )
     severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.WARNING)
     message = models.CharField(max_length=500)

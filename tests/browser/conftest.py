@@ -13,8 +13,13 @@ from tests.factories import PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 SHOTS = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).resolve().parents[2] / "screenshots"))
 
@@ -37,8 +42,9 @@ def new_page(browser, live_server):
     contexts = []
 
     def make(width=1920, height=1080):
-        context = browser.new_context(viewport={"width": width, "height": height},
-                                      base_url=live_server.url)
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, base_url=live_server.url
+        )
         contexts.append(context)
         page = context.new_page()
         page.console_errors = []

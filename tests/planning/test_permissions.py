@@ -16,8 +16,15 @@ from tests.factories import (
     SwotEntryFactory,
 )
 
-ROLES = ["leader", "head_sales", "head_marketing", "finance", "contributor_sales", "viewer",
-         "outsider"]
+ROLES = [
+    "leader",
+    "head_sales",
+    "head_marketing",
+    "finance",
+    "contributor_sales",
+    "viewer",
+    "outsider",
+]
 
 
 @pytest.fixture
@@ -44,8 +51,11 @@ def things(people):
 
 # (action, object, roles allowed) — every other role is refused.
 TABLE = [
-    (Action.VIEW, "plan", {"leader", "head_sales", "head_marketing", "finance",
-                           "contributor_sales", "viewer"}),
+    (
+        Action.VIEW,
+        "plan",
+        {"leader", "head_sales", "head_marketing", "finance", "contributor_sales", "viewer"},
+    ),
     (Action.EDIT, "sales swot", {"leader", "head_sales"}),
     (Action.EDIT, "company swot", {"leader"}),
     (Action.EDIT, "sales goal", {"leader", "head_sales"}),
@@ -63,8 +73,11 @@ TABLE = [
     (Action.EDIT_BUDGET, "sales budget", {"leader", "finance"}),
     (Action.EDIT, "sales budget", {"leader", "finance"}),
     (Action.EDIT, "sales spend", {"leader", "finance"}),
-    (Action.COMMENT, "sales goal", {"leader", "head_sales", "head_marketing", "finance",
-                                    "contributor_sales"}),
+    (
+        Action.COMMENT,
+        "sales goal",
+        {"leader", "head_sales", "head_marketing", "finance", "contributor_sales"},
+    ),
     (Action.SUBMIT, "sales", {"leader", "head_sales"}),
     (Action.APPROVE, "plan", {"leader"}),
     (Action.MANAGE_PLAN, "plan", {"leader"}),

@@ -14,8 +14,11 @@ def test_worker_process_writes_a_row_that_the_test_sees(people):
     require_broker_and_postgresql()
     with celery_worker() as queue:
         send_notification.apply_async(
-            kwargs={"user_id": people.leader.pk, "plan_id": people.plan.pk,
-                    "text": "Written by the worker"},
+            kwargs={
+                "user_id": people.leader.pk,
+                "plan_id": people.plan.pk,
+                "text": "Written by the worker",
+            },
             queue=queue,
         )
         row = wait_for(lambda: Notification.objects.filter(text="Written by the worker").first())

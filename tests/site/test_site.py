@@ -47,8 +47,9 @@ def test_anonymous_visitor_is_sent_to_the_login_page(people, client):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_plan_home_query_count_does_not_grow_with_the_plan(people, client_for,
-                                                           django_assert_num_queries):
+def test_plan_home_query_count_does_not_grow_with_the_plan(
+    people, client_for, django_assert_num_queries
+):
     from tests.factories import GoalFactory
 
     client = client_for(people.leader)
@@ -84,19 +85,34 @@ def test_login_page_never_shows_demo_users_outside_demo_mode(db, client, setting
 def test_example_plan_loads_once_and_a_second_run_changes_nothing(db):
     plan, created = load_example_plan()
     assert created
-    counts = (Plan.objects.count(), Department.objects.count(), Goal.objects.count(),
-              Membership.objects.count())
+    counts = (
+        Plan.objects.count(),
+        Department.objects.count(),
+        Goal.objects.count(),
+        Membership.objects.count(),
+    )
     again, created_again = load_example_plan()
     assert not created_again and again == plan
-    assert counts == (Plan.objects.count(), Department.objects.count(), Goal.objects.count(),
-                      Membership.objects.count())
+    assert counts == (
+        Plan.objects.count(),
+        Department.objects.count(),
+        Goal.objects.count(),
+        Membership.objects.count(),
+    )
 
 
 def test_example_plan_has_the_departments_and_one_demo_user_per_role(db):
     plan, _ = load_example_plan()
     names = set(plan.departments.values_list("name", flat=True))
-    assert names == {"Leadership", "Sales", "Marketing", "Product", "Engineering",
-                     "Customer Success", "Finance"}
+    assert names == {
+        "Leadership",
+        "Sales",
+        "Marketing",
+        "Product",
+        "Engineering",
+        "Customer Success",
+        "Finance",
+    }
     roles = set(plan.memberships.values_list("role", flat=True))
     assert roles == set(Membership.Role.values)
     assert not Membership.objects.filter(user__username="outsider").exists()
@@ -122,8 +138,12 @@ def _run_check(env_overrides, *args):
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return subprocess.run(
-        [sys.executable, "manage.py", "check", *args], cwd=ROOT, env=env,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", "check", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -136,6 +156,8 @@ def test_production_refuses_the_development_secret_key():
 def test_production_settings_pass_the_deploy_check():
     result = _run_check(
         {"DEBUG": "0", "SECRET_KEY": "x7" * 30 + "-production-key", "ALLOWED_HOSTS": "aop.example"},
-        "--deploy", "--fail-level", "WARNING",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
     )
     assert result.returncode == 0, result.stdout + result.stderr
