@@ -5,6 +5,7 @@ from planning.views import (
     approval,
     budgets,
     goals,
+    members,
     plans,
     resources,
     roadmap,
@@ -22,4 +23,5 @@ urlpatterns = [
     *budgets.urlpatterns,
     *approval.urlpatterns,
     *activity.urlpatterns,
+    *members.urlpatterns,
 ]
