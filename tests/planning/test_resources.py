@@ -276,7 +276,7 @@ def test_without_javascript_marking_redirects_back(people, client_for, sales_goa
 
 def _fill(plan, departments, goals_per_department, needs_per_goal):
     for department in departments:
-        for g in range(goals_per_department):
+        for _ in range(goals_per_department):
             goal = GoalFactory(plan=plan, department=department)
             initiative = InitiativeFactory(plan=plan, department=department, goal=goal)
             for n in range(needs_per_goal):
