@@ -8,6 +8,11 @@ how they look. Every chart is made to be read on a projector in a review meeting
 - labels sit on the data (no legends), at most four series, thick lines;
 - the plan or target is drawn as a reference line;
 - status is colour (Okabe-Ito) plus icon plus word, never colour alone.
+
+A figure is Plotly's figure dict (`{"data": [...], "layout": {...}}`), the schema plotly.js
+draws. Building `plotly.graph_objects.Figure` objects would validate every property on every
+page view (10–70 ms per chart); the tests validate each chart with `go.Figure(fig)` instead,
+and pages serialise the dict with `to_json`.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-import plotly.graph_objects as go
+import plotly.io as pio
 from django.utils import formats
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
@@ -40,9 +45,11 @@ ON_TRACK, AT_RISK, BEHIND, NO_DATA = (
 FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 LINE_WIDTH = 4
 ROW_HEIGHT = 30  # px per bar in horizontal bar charts: readable from the back of the room
+RIGHT_COLUMN = 180  # px of right margin for the label column of bar charts
 # Progress beyond these limits is drawn at the limit (the label still tells the true value).
 PROGRESS_CLIP = (-50.0, 200.0)
 Number = int | float | Decimal
+Figure = dict
 
 
 # Inputs --------------------------------------------------------------------------------------
@@ -50,7 +57,8 @@ Number = int | float | Decimal
 
 @dataclass(frozen=True)
 class GoalProgress:
-    """One goal at the "as of" month: values in the goal's unit, status from SPEC §4.2."""
+    """One goal at the "as of" month: values in the goal's unit, status and shortfall from
+    SPEC §4.2."""
 
     label: str
     status: str
@@ -124,6 +132,20 @@ class GanttBar:
 # Shared look ----------------------------------------------------------------------------------
 
 
+def to_json(fig: Figure) -> str:
+    """The figure as JSON for the page (Decimals, dates and NaN handled)."""
+    return pio.to_json(fig, validate=False)
+
+
+def finding(fig: Figure) -> str:
+    """The sentence a chart's title says, without markup (also the chart's accessible name)."""
+    return fig["layout"]["meta"]["finding"]
+
+
+def _figure(data: list[dict], layout: dict) -> Figure:
+    return {"data": data, "layout": layout}
+
+
 def _separators() -> str:
     """Plotly's "decimal, thousands" pair for the active language (1,234.5 or 1.234,5)."""
     return formats.get_format("DECIMAL_SEPARATOR") + formats.get_format("THOUSAND_SEPARATOR")
@@ -132,7 +154,7 @@ def _separators() -> str:
 def _layout(
     title: str, subtitle: str = "", *, title_chars: int = 80, top_axis: bool = False, **extra
 ) -> dict:
-    """The shared look: title at the top left saying the finding, the explanation below it,
+    """The shared look: the finding in bold at the top left with the explanation below it,
     no legend, the language's number separators. The top margin is sized for the title's
     lines (and for tick labels when the x axis sits on top)."""
     title_lines = wrap(title, title_chars)
@@ -168,11 +190,6 @@ def _layout(
     return layout
 
 
-def finding(fig: go.Figure) -> str:
-    """The sentence a chart's title says, without markup (also the chart's accessible name)."""
-    return fig.layout.meta["finding"]
-
-
 def wrap(text: str, limit: int) -> str:
     """Break a long title into lines of at most `limit` characters (Plotly does not wrap)."""
     lines: list[str] = []
@@ -182,6 +199,31 @@ def wrap(text: str, limit: int) -> str:
         else:
             lines.append(word)
     return "<br>".join(lines)
+
+
+def _axis(**extra) -> dict:
+    axis = {
+        "gridcolor": GRID,
+        "zeroline": False,
+        "linecolor": "#b9c0c9",
+        "tickfont": {"size": 14},
+        "automargin": True,
+    }
+    axis.update(extra)
+    return axis
+
+
+def _month_axis(months: Sequence[dt.date]) -> dict:
+    """An x axis of the plan's months, labelled Jan … Dec, without padding past the year."""
+    low = months[0] - dt.timedelta(days=12)
+    high = months[-1] + dt.timedelta(days=12)
+    return _axis(
+        tickformat="%b",
+        dtick="M1",
+        showgrid=False,
+        type="date",
+        range=[low.isoformat(), high.isoformat()],
+    )
 
 
 def _rows_axis(labels: Sequence[str]) -> dict:
@@ -197,37 +239,50 @@ def _rows_axis(labels: Sequence[str]) -> dict:
     )
 
 
-def _right_column(fig, texts: Sequence[str]) -> None:
+def _right_column(texts: Sequence[str]) -> list[dict]:
     """Row labels in a column right of the plot, so that they never collide with bars, ticks
     or reference lines."""
-    for row, text in enumerate(texts):
-        fig.add_annotation(
-            x=1,
-            xref="paper",
-            y=row,
-            yref="y",
-            xanchor="left",
-            xshift=12,
-            text=text,
-            showarrow=False,
-            align="left",
-            font={"size": 14, "color": INK},
-        )
+    return [
+        {
+            "x": 1,
+            "xref": "paper",
+            "y": row,
+            "yref": "y",
+            "xanchor": "left",
+            "xshift": 12,
+            "text": text,
+            "showarrow": False,
+            "align": "left",
+            "font": {"size": 14, "color": INK},
+        }
+        for row, text in enumerate(texts)
+    ]
 
 
-RIGHT_COLUMN = 180  # px of right margin for the label column
-
-
-def _axis(**extra) -> dict:
-    axis = {
-        "gridcolor": GRID,
-        "zeroline": False,
-        "linecolor": "#b9c0c9",
-        "tickfont": {"size": 14},
-        "automargin": True,
+def _vline(x, **line) -> dict:
+    return {
+        "type": "line",
+        "xref": "x",
+        "x0": x,
+        "x1": x,
+        "yref": "y domain",
+        "y0": 0,
+        "y1": 1,
+        "line": line,
     }
-    axis.update(extra)
-    return axis
+
+
+def _hline(y, **line) -> dict:
+    return {
+        "type": "line",
+        "yref": "y",
+        "y0": y,
+        "y1": y,
+        "xref": "x domain",
+        "x0": 0,
+        "x1": 1,
+        "line": line,
+    }
 
 
 def status_label(status: str) -> str:
@@ -258,6 +313,10 @@ def _short(text: str, limit: int = 48) -> str:
 
 def _clip(value: float, low: float, high: float) -> float:
     return max(low, min(high, value))
+
+
+def _floats(values: Sequence[Number | None]) -> list[float | None]:
+    return [None if v is None else float(v) for v in values]
 
 
 # Goal status ----------------------------------------------------------------------------------
@@ -297,7 +356,7 @@ def progress_pct(value: Number | None, baseline: Number | None, target: Number |
 
 def goal_bullet(
     goals: Sequence[GoalProgress], *, as_of: dt.date, title: str | None = None
-) -> go.Figure:
+) -> Figure:
     """Every goal as a bullet: a bar for the actual progress (status colour, icon and word), a
     tick for where the plan expected it by `as_of`, the target as the 100 % line. Goals of
     different units become comparable as "% of the way from baseline to target"."""
@@ -306,48 +365,47 @@ def goal_bullet(
     planned = [progress_pct(g.planned, g.baseline, g.target) for g in rows]
     low, high = PROGRESS_CLIP
     positions = list(range(len(rows)))
-    bars = go.Bar(
-        y=positions,
-        x=[_clip(a, low, high) if a is not None else 0 for a in actual],
-        orientation="h",
-        marker={"color": [STATUS_COLOURS.get(g.status, NO_DATA) for g in rows]},
-        hovertext=[_goal_hover(g, a, p) for g, a, p in zip(rows, actual, planned, strict=True)],
-        hoverinfo="text",
-        width=0.55,
-        name=_("Actual"),
-    )
-    ticks = go.Scatter(
-        y=positions,
-        x=[_clip(p, low, high) if p is not None else None for p in planned],
-        mode="markers",
-        marker={"symbol": "line-ns", "size": 24, "line": {"width": 4, "color": INK}},
-        hoverinfo="skip",
-        name=_("Planned by now"),
-    )
-    fig = go.Figure([bars, ticks])
-    fig.update_layout(
-        _layout(
-            title or bullet_finding(rows),
-            _(
-                "Bar: progress from baseline to target by the end of %(month)s · ┃ planned by "
-                "then · dashed: target (100 %%)"
-            )
-            % {"month": month_label(as_of)},
-            top_axis=True,
-            height=max(240, 120 + ROW_HEIGHT * len(rows)),
-            margin={"l": 20, "r": RIGHT_COLUMN, "b": 30},
-            xaxis=_axis(
-                ticksuffix=" %",
-                side="top",
-                fixedrange=True,
-                range=[_bullet_min(actual), _bullet_max(actual, planned)],
-            ),
-            yaxis=_rows_axis([_goal_axis_label(g) for g in rows]),
+    bars = {
+        "type": "bar",
+        "y": positions,
+        "x": [_clip(a, low, high) if a is not None else 0 for a in actual],
+        "orientation": "h",
+        "marker": {"color": [STATUS_COLOURS.get(g.status, NO_DATA) for g in rows]},
+        "hovertext": [_goal_hover(g, a, p) for g, a, p in zip(rows, actual, planned, strict=True)],
+        "hoverinfo": "text",
+        "width": 0.55,
+        "name": _("Actual"),
+    }
+    ticks = {
+        "type": "scatter",
+        "y": positions,
+        "x": [_clip(p, low, high) if p is not None else None for p in planned],
+        "mode": "markers",
+        "marker": {"symbol": "line-ns", "size": 24, "line": {"width": 4, "color": INK}},
+        "hoverinfo": "skip",
+        "name": _("Planned by now"),
+    }
+    layout = _layout(
+        title or bullet_finding(rows),
+        _(
+            "Bar: progress from baseline to target by the end of %(month)s · ┃ planned by "
+            "then · dashed: target (100 %%)"
         )
+        % {"month": month_label(as_of)},
+        top_axis=True,
+        height=max(240, 120 + ROW_HEIGHT * len(rows)),
+        margin={"l": 20, "r": RIGHT_COLUMN, "b": 30},
+        xaxis=_axis(
+            ticksuffix=" %",
+            side="top",
+            fixedrange=True,
+            range=[_bullet_min(actual), _bullet_max(actual, planned)],
+        ),
+        yaxis=_rows_axis([_goal_axis_label(g) for g in rows]),
+        shapes=[_vline(100, color=INK, width=2, dash="dash")],
+        annotations=_right_column([_bullet_text(g, a) for g, a in zip(rows, actual, strict=True)]),
     )
-    fig.add_vline(x=100, line={"color": INK, "width": 2, "dash": "dash"})
-    _right_column(fig, [_bullet_text(g, a) for g, a in zip(rows, actual, strict=True)])
-    return fig
+    return _figure([bars, ticks], layout)
 
 
 def bullet_finding(goals: Sequence[GoalProgress]) -> str:
@@ -407,98 +465,66 @@ def _pct_or_dash(value: float | None) -> str:
     return "–" if value is None else f"{number(value)} %"
 
 
-def status_bars(counts: Mapping[str, int], *, title: str) -> go.Figure:
-    """Goals per status as one stacked horizontal bar, each part labelled with icon, word and
-    count (for places too small for stat cards, such as the plan home)."""
-    order = ["on_track", "at_risk", "behind", "no_data"]
-    fig = go.Figure(
-        [
-            go.Bar(
-                y=[""],
-                x=[counts.get(status, 0)],
-                orientation="h",
-                marker={"color": STATUS_COLOURS[status]},
-                text=[f"{status_label(status)}: {number(counts.get(status, 0))}"],
-                textposition="inside",
-                insidetextanchor="middle",
-                textfont={"color": "#000000" if status == "at_risk" else "#ffffff", "size": 15},
-                name=str(GoalStatus(status).label),
-                hoverinfo="text",
-                hovertext=[f"{status_label(status)}: {number(counts.get(status, 0))}"],
-            )
-            for status in order
-            if counts.get(status, 0)
-        ]
-    )
-    fig.update_layout(
-        _layout(
-            title,
-            barmode="stack",
-            height=160,
-            xaxis=_axis(visible=False),
-            yaxis=_axis(visible=False),
-        )
-    )
-    return fig
-
-
 # KPIs -----------------------------------------------------------------------------------------
 
 LEVEL_COLOURS = {"ok": ON_TRACK, "warning": AT_RISK, "critical": BEHIND, "no_data": NO_DATA}
 LEVEL_ICONS = {"ok": "✔", "warning": "▲", "critical": "✖", "no_data": "–"}
 
 
-def kpi_trend(series: KpiSeries, *, as_of: dt.date) -> go.Figure:
-    """A KPI's actual values against its monthly target, with the warning band (between target
-    and warning bound) and the critical bound. Markers carry the level's colour; the title
-    tells where the latest value stands."""
+def kpi_trend(series: KpiSeries, *, as_of: dt.date) -> Figure:
+    """A KPI's actual values against its monthly target, with the warning zone shaded between
+    the warning and the critical bound. Markers carry the level's colour; the title tells
+    where the latest value stands."""
     months = list(series.months)
-    fig = go.Figure()
-    _band(fig, months, series.warning, series.critical, AT_RISK, 0.25)
-    fig.add_trace(
-        go.Scatter(
-            x=months,
-            y=series.target,
-            mode="lines",
-            name=_("Target"),
-            line={"color": PLAN_GREY, "width": 3, "dash": "dash"},
-            connectgaps=True,
-            hovertemplate=f"{_('Target')}: %{{y:,.2~f}}<extra></extra>",
-        )
-    )
     levels = [lvl or "no_data" for lvl in series.levels]
-    fig.add_trace(
-        go.Scatter(
-            x=months,
-            y=series.actual,
-            mode="lines+markers",
-            name=_("Actual"),
-            line={"color": INK, "width": LINE_WIDTH},
-            marker={
+    data = _band(months, series.warning, series.critical, AT_RISK, 0.25)
+    data.append(
+        {
+            "type": "scatter",
+            "x": months,
+            "y": _floats(series.target),
+            "mode": "lines",
+            "name": _("Target"),
+            "line": {"color": PLAN_GREY, "width": 3, "dash": "dash"},
+            "connectgaps": True,
+            "hovertemplate": f"{_('Target')}: %{{y:,.2~f}}<extra></extra>",
+        }
+    )
+    data.append(
+        {
+            "type": "scatter",
+            "x": months,
+            "y": _floats(series.actual),
+            "mode": "lines+markers",
+            "name": _("Actual"),
+            "line": {"color": INK, "width": LINE_WIDTH},
+            "marker": {
                 "size": 13,
                 "color": [LEVEL_COLOURS.get(lvl, NO_DATA) for lvl in levels],
                 "line": {"color": "#ffffff", "width": 2},
             },
-            text=[LEVEL_ICONS.get(lvl, "–") for lvl in levels],
-            hovertemplate=f"{_('Actual')}: %{{y:,.2~f}} %{{text}}<extra></extra>",
-        )
+            "text": [LEVEL_ICONS.get(lvl, "–") for lvl in levels],
+            "hovertemplate": f"{_('Actual')}: %{{y:,.2~f}} %{{text}}<extra></extra>",
+        }
     )
-    _label_line_end(fig, months, series.target, _("Target"), PLAN_GREY)
-    _label_line_end(fig, months, series.actual, _("Actual"), INK)
-    fig.update_layout(
-        _layout(
-            kpi_finding(series),
-            _("Dashed: monthly target · shaded: warning zone, beyond it critical"),
-            title_chars=48,
-            top_axis=True,
-            height=330,
-            margin={"l": 20, "r": 90, "b": 40},
-            xaxis=_axis(tickformat="%b", dtick="M1", showgrid=False),
-            yaxis=_axis(ticksuffix=f" {series.unit}" if series.unit else ""),
-        )
+    notes = [
+        *_line_end_label(months, series.target, _("Target"), PLAN_GREY),
+        *_line_end_label(months, series.actual, _("Actual"), INK),
+        _as_of_label(as_of),
+    ]
+    layout = _layout(
+        kpi_finding(series),
+        _("Dashed: monthly target · shaded: warning zone, beyond it critical"),
+        title_chars=48,
+        top_axis=True,
+        height=330,
+        margin={"l": 20, "r": 90, "b": 40},
+        xaxis=_month_axis(months),
+        yaxis=_axis(ticksuffix=f" {series.unit}" if series.unit else ""),
+        shapes=[_vline(as_of.isoformat(), color=MUTED, width=1, dash="dot")],
+        annotations=notes,
     )
-    _as_of_line(fig, as_of)
-    return fig
+    return _figure(data, layout)
 
 
 def kpi_finding(series: KpiSeries) -> str:
@@ -535,29 +561,31 @@ def _latest_index(values: Sequence[Number | None]) -> int | None:
     return None
 
 
-def _band(fig, months, edge_a, edge_b, colour: str, opacity: float) -> None:
+def _band(months, edge_a, edge_b, colour: str, opacity: float) -> list[dict]:
     """A shaded band between two bounds, drawn as one closed shape (months where either
-    bound is missing are left out)."""
+    bound is missing are left out); no trace when there is nothing to shade."""
     points = [
         (m, a, b)
         for m, a, b in zip(months, edge_a, edge_b, strict=True)
         if a is not None and b is not None
     ]
     if not points:
-        return
+        return []
     xs = [m for m, _a, _b in points]
     ys = [float(a) for _m, a, _b in points] + [float(b) for _m, _a, b in reversed(points)]
-    fig.add_trace(
-        go.Scatter(
-            x=xs + xs[::-1],
-            y=ys,
-            mode="lines",
-            fill="toself",
-            fillcolor=_rgba(colour, opacity),
-            hoverinfo="skip",
-            line={"width": 1, "color": _rgba(colour, 0.6), "dash": "dot"},
-        )
-    )
+    return [
+        {
+            "type": "scatter",
+            "x": xs + xs[::-1],
+            "y": ys,
+            "mode": "lines",
+            "fill": "toself",
+            "fillcolor": _rgba(colour, opacity),
+            "hoverinfo": "skip",
+            "name": _("Warning zone"),
+            "line": {"width": 1, "color": _rgba(colour, 0.6), "dash": "dot"},
+        }
+    ]
 
 
 def _rgba(hex_colour: str, opacity: float) -> str:
@@ -565,108 +593,109 @@ def _rgba(hex_colour: str, opacity: float) -> str:
     return f"rgba({red},{green},{blue},{opacity})"
 
 
-def _label_line_end(fig, xs, ys, text: str, colour: str) -> None:
+def _line_end_label(xs, ys, text: str, colour: str) -> list[dict]:
     """A direct label at the last point of a line, instead of a legend."""
     latest = _latest_index(ys)
     if latest is None:
-        return
-    fig.add_annotation(
-        x=xs[latest],
-        y=float(ys[latest]),
-        text=f"<b>{text}</b>",
-        showarrow=False,
-        xanchor="left",
-        xshift=10,
-        font={"size": 14, "color": colour},
-    )
+        return []
+    return [
+        {
+            "x": xs[latest],
+            "y": float(ys[latest]),
+            "text": f"<b>{text}</b>",
+            "showarrow": False,
+            "xanchor": "left",
+            "xshift": 10,
+            "font": {"size": 14, "color": colour},
+        }
+    ]
 
 
-def _as_of_line(fig, as_of: dt.date) -> None:
-    fig.add_vline(x=as_of.isoformat(), line={"color": MUTED, "width": 1, "dash": "dot"})
-    fig.add_annotation(
-        x=as_of.isoformat(),
-        y=1,
-        yref="paper",
-        yanchor="bottom",
-        text=_("as of %(month)s") % {"month": date_format(as_of, "M")},
-        showarrow=False,
-        font={"size": 13, "color": MUTED},
-    )
+def _as_of_label(as_of: dt.date) -> dict:
+    return {
+        "x": as_of.isoformat(),
+        "y": 1,
+        "yref": "paper",
+        "yanchor": "bottom",
+        "text": _("as of %(month)s") % {"month": date_format(as_of, "M")},
+        "showarrow": False,
+        "font": {"size": 13, "color": MUTED},
+    }
 
 
 # Budget ---------------------------------------------------------------------------------------
 
 
-def burn_curve(curve: BurnCurve, *, as_of: dt.date) -> go.Figure:
+def burn_curve(curve: BurnCurve, *, as_of: dt.date) -> Figure:
     """Cumulative spend against the planned cumulative budget, with the burn threshold (80 %
     of the annual budget by default) and the annual budget as reference lines (SPEC §4.3)."""
     months = list(curve.months)
     budget = float(curve.budget)
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=months,
-            y=[float(v) for v in curve.planned_cumulative],
-            mode="lines",
-            name=_("Planned"),
-            line={"color": PLAN_GREY, "width": 3, "dash": "dash"},
-            hovertemplate=f"{_('Planned')}: %{{y:,.0f}} {curve.currency}<extra></extra>",
-        )
-    )
     spent_colour = BEHIND if curve.burn_early else ON_TRACK
-    fig.add_trace(
-        go.Scatter(
-            x=months,
-            y=[None if v is None else float(v) for v in curve.spent_cumulative],
-            mode="lines+markers",
-            name=_("Spent"),
-            line={"color": spent_colour, "width": LINE_WIDTH},
-            marker={"size": 9},
-            hovertemplate=f"{_('Spent')}: %{{y:,.0f}} {curve.currency}<extra></extra>",
-        )
-    )
+    data = [
+        {
+            "type": "scatter",
+            "x": months,
+            "y": _floats(curve.planned_cumulative),
+            "mode": "lines",
+            "name": _("Planned"),
+            "line": {"color": PLAN_GREY, "width": 3, "dash": "dash"},
+            "hovertemplate": f"{_('Planned')}: %{{y:,.0f}} {curve.currency}<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "x": months,
+            "y": _floats(curve.spent_cumulative),
+            "mode": "lines+markers",
+            "name": _("Spent"),
+            "line": {"color": spent_colour, "width": LINE_WIDTH},
+            "marker": {"size": 9},
+            "hovertemplate": f"{_('Spent')}: %{{y:,.0f}} {curve.currency}<extra></extra>",
+        },
+    ]
     line_at = float(curve.threshold) * budget
-    fig.add_hline(y=line_at, line={"color": BEHIND, "width": 2, "dash": "dot"})
-    fig.add_annotation(
-        x=0,
-        xref="paper",
-        y=line_at,
-        xanchor="left",
-        yanchor="bottom",
-        text=_("%(share)s of budget") % {"share": percent(curve.threshold)},
-        showarrow=False,
-        font={"size": 14, "color": BEHIND_TEXT},
+    notes = [
+        _left_note(
+            line_at, _("%(share)s of budget") % {"share": percent(curve.threshold)}, BEHIND_TEXT
+        ),
+        _left_note(
+            budget, _("Annual budget %(amount)s") % {"amount": _money(budget, curve.currency)}, INK
+        ),
+        *_line_end_label(months, curve.planned_cumulative, _("Plan"), PLAN_GREY),
+        *_line_end_label(months, curve.spent_cumulative, _("Spent"), spent_colour),
+        _as_of_label(as_of),
+    ]
+    layout = _layout(
+        burn_finding(curve, as_of),
+        _("Cumulative spend against the cumulative budget plan"),
+        top_axis=True,
+        height=360,
+        margin={"l": 20, "r": 80, "b": 40},
+        xaxis=_month_axis(months),
+        yaxis=_axis(
+            tickformat="~s", range=[0, max(budget, *_numbers(curve.spent_cumulative)) * 1.12]
+        ),
+        shapes=[
+            _hline(line_at, color=BEHIND, width=2, dash="dot"),
+            _hline(budget, color=INK, width=2),
+            _vline(as_of.isoformat(), color=MUTED, width=1, dash="dot"),
+        ],
+        annotations=notes,
     )
-    fig.add_hline(y=budget, line={"color": INK, "width": 2})
-    fig.add_annotation(
-        x=0,
-        xref="paper",
-        y=budget,
-        xanchor="left",
-        yanchor="bottom",
-        text=_("Annual budget %(amount)s") % {"amount": _money(budget, curve.currency)},
-        showarrow=False,
-        font={"size": 14, "color": INK},
-    )
-    _label_line_end(fig, months, curve.planned_cumulative, _("Plan"), PLAN_GREY)
-    _label_line_end(fig, months, curve.spent_cumulative, _("Spent"), spent_colour)
-    fig.update_layout(
-        _layout(
-            burn_finding(curve, as_of),
-            _("Cumulative spend against the cumulative budget plan"),
-            top_axis=True,
-            height=360,
-            margin={"l": 20, "r": 80, "b": 40},
-            xaxis=_axis(tickformat="%b", dtick="M1", showgrid=False),
-            yaxis=_axis(
-                rangemode="tozero",
-                tickformat="~s",
-                range=[0, max(budget, *_numbers(curve.spent_cumulative)) * 1.12],
-            ),
-        )
-    )
-    _as_of_line(fig, as_of)
-    return fig
+    return _figure(data, layout)
+
+
+def _left_note(y: float, text: str, colour: str) -> dict:
+    return {
+        "x": 0,
+        "xref": "paper",
+        "y": y,
+        "xanchor": "left",
+        "yanchor": "bottom",
+        "text": text,
+        "showarrow": False,
+        "font": {"size": 14, "color": colour},
+    }
 
 
 def _numbers(values) -> list[float]:
@@ -704,60 +733,59 @@ def burn_finding(curve: BurnCurve, as_of: dt.date) -> str:
 
 def department_burn_bars(
     rows: Sequence[DepartmentBurn], *, threshold: Number, as_of: dt.date
-) -> go.Figure:
+) -> Figure:
     """Budget used per department (bar) against what the plan expected by now (tick), with
     the burn threshold as a reference line; departments burning early are marked ✖."""
     positions = list(range(len(rows)))
     used = [None if r.used_share is None else float(r.used_share) * 100 for r in rows]
     planned = [None if r.planned_share is None else float(r.planned_share) * 100 for r in rows]
-    fig = go.Figure(
-        [
-            go.Bar(
-                y=positions,
-                x=[u or 0 for u in used],
-                orientation="h",
-                width=0.55,
-                marker={"color": [_burn_colour(r) for r in rows]},
-                hovertext=[_burn_hover(r) for r in rows],
-                hoverinfo="text",
-                name=_("Used"),
-            ),
-            go.Scatter(
-                y=positions,
-                x=planned,
-                mode="markers",
-                name=_("Plan by now"),
-                hoverinfo="skip",
-                marker={"symbol": "line-ns", "size": 24, "line": {"width": 4, "color": INK}},
-            ),
-        ]
-    )
-    limit = float(threshold) * 100
-    fig.update_layout(
-        _layout(
-            burn_count_finding(rows, threshold, as_of),
-            _(
-                "Bar: share of the annual budget spent · ┃ share the plan expected by then · "
-                "dotted: %(limit)s line"
-            )
-            % {"limit": percent(threshold)},
-            title_chars=58,
-            top_axis=True,
-            height=max(240, 120 + ROW_HEIGHT * len(rows)),
-            margin={"l": 20, "r": RIGHT_COLUMN, "b": 30},
-            xaxis=_axis(
-                ticksuffix=" %",
-                side="top",
-                fixedrange=True,
-                range=[0, max(105.0, *[u for u in used if u is not None]) + 5],
-            ),
-            yaxis=_rows_axis([_burn_label(r) for r in rows]),
+    data = [
+        {
+            "type": "bar",
+            "y": positions,
+            "x": [u or 0 for u in used],
+            "orientation": "h",
+            "width": 0.55,
+            "marker": {"color": [_burn_colour(r) for r in rows]},
+            "hovertext": [_burn_hover(r) for r in rows],
+            "hoverinfo": "text",
+            "name": _("Used"),
+        },
+        {
+            "type": "scatter",
+            "y": positions,
+            "x": planned,
+            "mode": "markers",
+            "name": _("Plan by now"),
+            "hoverinfo": "skip",
+            "marker": {"symbol": "line-ns", "size": 24, "line": {"width": 4, "color": INK}},
+        },
+    ]
+    layout = _layout(
+        burn_count_finding(rows, threshold, as_of),
+        _(
+            "Bar: share of the annual budget spent · ┃ share the plan expected by then · "
+            "dotted: %(limit)s line"
         )
+        % {"limit": percent(threshold)},
+        title_chars=58,
+        top_axis=True,
+        height=max(240, 120 + ROW_HEIGHT * len(rows)),
+        margin={"l": 20, "r": RIGHT_COLUMN, "b": 30},
+        xaxis=_axis(
+            ticksuffix=" %",
+            side="top",
+            fixedrange=True,
+            range=[0, max(105.0, *[u for u in used if u is not None]) + 5],
+        ),
+        yaxis=_rows_axis([_short(r.department, 30) for r in rows]),
+        shapes=[
+            _vline(float(threshold) * 100, color=BEHIND, width=2, dash="dot"),
+            _vline(100, color=INK, width=1),
+        ],
+        annotations=_right_column([_burn_text(r) for r in rows]),
     )
-    fig.add_vline(x=limit, line={"color": BEHIND, "width": 2, "dash": "dot"})
-    fig.add_vline(x=100, line={"color": INK, "width": 1})
-    _right_column(fig, [_burn_text(r) for r in rows])
-    return fig
+    return _figure(data, layout)
 
 
 def burn_count_finding(rows: Sequence[DepartmentBurn], threshold: Number, as_of: dt.date) -> str:
@@ -781,16 +809,12 @@ def burn_count_finding(rows: Sequence[DepartmentBurn], threshold: Number, as_of:
         )
         return (
             _(
-                "%(department)s burns early: %(used)s of its annual budget used by "
-                "%(month)s, plan %(planned)s"
+                "%(department)s burns early: %(used)s of its annual budget used by %(month)s, "
+                "plan %(planned)s"
             )
             % values
         )
     return _("%(count)s departments burn early (%(limit)s used before plan): %(names)s") % (values)
-
-
-def _burn_label(row: DepartmentBurn) -> str:
-    return _short(row.department, 30)
 
 
 def _above_plan(row: DepartmentBurn) -> bool:
@@ -851,40 +875,37 @@ def spend_heatmap(
     spend: Sequence[Sequence[Number | None]],
     *,
     as_of: dt.date,
-) -> go.Figure:
+) -> Figure:
     """Spend as a share of the month's budget, departments × months. Blue under budget,
     white on budget, vermillion over; each cell carries its number, empty months stay blank."""
     ratios = spend_ratios(budget, spend)
     z = [[None if v is None else round(float(v) * 100) for v in row] for row in ratios]
     text = [["" if v is None else f"{v} %" for v in row] for row in z]
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=[month_label(m) for m in months],
-            y=list(departments),
-            text=text,
-            texttemplate="%{text}",
-            textfont={"size": 13},
-            colorscale=[[0, ON_TRACK], [0.5, "#f7f7f7"], [1, BEHIND]],
-            zmin=0,
-            zmax=200,
-            xgap=2,
-            ygap=2,
-            hovertemplate="%{y}, %{x}: %{text}<extra></extra>",
-            colorbar={"title": {"text": _("of budget")}, "ticksuffix": " %", "thickness": 14},
-        )
+    heat = {
+        "type": "heatmap",
+        "z": z,
+        "x": [month_label(m) for m in months],
+        "y": list(departments),
+        "text": text,
+        "texttemplate": "%{text}",
+        "textfont": {"size": 13},
+        "colorscale": [[0, ON_TRACK], [0.5, "#f7f7f7"], [1, BEHIND]],
+        "zmin": 0,
+        "zmax": 200,
+        "xgap": 2,
+        "ygap": 2,
+        "hovertemplate": "%{y}, %{x}: %{text}<extra></extra>",
+        "colorbar": {"title": {"text": _("of budget")}, "ticksuffix": " %", "thickness": 14},
+    }
+    layout = _layout(
+        heatmap_finding(departments, months, ratios, as_of),
+        _("Spend as a share of each month's budget"),
+        top_axis=True,
+        height=max(300, 150 + 32 * len(departments)),
+        xaxis=_axis(side="top", showgrid=False, fixedrange=True),
+        yaxis=_axis(autorange="reversed", showgrid=False, tickfont={"size": 15}, fixedrange=True),
     )
-    fig.update_layout(
-        _layout(
-            heatmap_finding(departments, months, ratios, as_of),
-            _("Spend as a share of each month's budget"),
-            top_axis=True,
-            height=max(300, 150 + 32 * len(departments)),
-            xaxis=_axis(side="top", showgrid=False),
-            yaxis=_axis(autorange="reversed", showgrid=False, tickfont={"size": 15}),
-        )
-    )
-    return fig
+    return _figure([heat], layout)
 
 
 def heatmap_finding(departments, months, ratios, as_of: dt.date) -> str:
@@ -908,48 +929,45 @@ def heatmap_finding(departments, months, ratios, as_of: dt.date) -> str:
 
 def forecast_bars(
     rows: Sequence[DepartmentBurn], *, as_of: dt.date, currency: str, plan_end: dt.date
-) -> go.Figure:
+) -> Figure:
     """Year-end spend at the current run rate, as a share of each department's budget; the
     label names the month the budget runs out at that rate."""
     positions = list(range(len(rows)))
     shares = [_forecast_share(r) for r in rows]
-    fig = go.Figure(
-        go.Bar(
-            y=positions,
-            x=[s or 0 for s in shares],
-            orientation="h",
-            width=0.55,
-            marker={
-                "color": [BEHIND if _runs_out_in_year(r, plan_end) else ON_TRACK for r in rows]
-            },
-            hovertext=[_forecast_hover(r, currency) for r in rows],
-            hoverinfo="text",
+    bars = {
+        "type": "bar",
+        "y": positions,
+        "x": [s or 0 for s in shares],
+        "orientation": "h",
+        "width": 0.55,
+        "marker": {"color": [BEHIND if _runs_out_in_year(r, plan_end) else ON_TRACK for r in rows]},
+        "hovertext": [_forecast_hover(r, currency) for r in rows],
+        "hoverinfo": "text",
+    }
+    layout = _layout(
+        forecast_finding(rows, plan_end),
+        _(
+            "Spend so far ÷ months elapsed × 12, as a share of the annual budget (as of "
+            "%(month)s) · dashed: budget"
         )
+        % {"month": month_label(as_of)},
+        title_chars=58,
+        top_axis=True,
+        height=max(240, 120 + ROW_HEIGHT * len(rows)),
+        margin={"l": 20, "r": RIGHT_COLUMN + 25, "b": 30},
+        xaxis=_axis(
+            ticksuffix=" %",
+            side="top",
+            fixedrange=True,
+            range=[0, max(105.0, *[s for s in shares if s is not None]) + 5],
+        ),
+        yaxis=_rows_axis([_short(r.department, 30) for r in rows]),
+        shapes=[_vline(100, color=INK, width=2, dash="dash")],
+        annotations=_right_column(
+            [_forecast_text(r, s, plan_end) for r, s in zip(rows, shares, strict=True)]
+        ),
     )
-    fig.update_layout(
-        _layout(
-            forecast_finding(rows, plan_end),
-            _(
-                "Spend so far ÷ months elapsed × 12, as a share of the annual budget (as of "
-                "%(month)s) · dashed: budget"
-            )
-            % {"month": month_label(as_of)},
-            title_chars=58,
-            top_axis=True,
-            height=max(240, 120 + ROW_HEIGHT * len(rows)),
-            margin={"l": 20, "r": RIGHT_COLUMN + 25, "b": 30},
-            xaxis=_axis(
-                ticksuffix=" %",
-                side="top",
-                fixedrange=True,
-                range=[0, max(105.0, *[s for s in shares if s is not None]) + 5],
-            ),
-            yaxis=_rows_axis([_short(r.department, 30) for r in rows]),
-        )
-    )
-    fig.add_vline(x=100, line={"color": INK, "width": 2, "dash": "dash"})
-    _right_column(fig, [_forecast_text(r, s, plan_end) for r, s in zip(rows, shares, strict=True)])
-    return fig
+    return _figure([bars], layout)
 
 
 def _runs_out_in_year(row: DepartmentBurn, plan_end: dt.date) -> bool:
@@ -1013,6 +1031,7 @@ INITIATIVE_COLOURS = {
     "done": "#009E73",
     "cancelled": "#e5e8ec",
 }
+DAY_MS = 86_400_000
 
 
 def roadmap_gantt(
@@ -1023,74 +1042,79 @@ def roadmap_gantt(
     as_of: dt.date,
     status_labels: Mapping[str, str],
     year: tuple[dt.date, dt.date] | None = None,
-) -> go.Figure:
+) -> Figure:
     """Initiatives as bars from start to planned end (colour and word = status), blocked ones
     marked ✖, arrows from each dependency's end to its dependent's start; `links` are
     (dependent id, dependency id) pairs among `bars`."""
     rows = list(bars)
-    index = {bar.id: position for position, bar in enumerate(rows)}
-    day_ms = 86_400_000
-    fig = go.Figure(
-        go.Bar(
-            base=[bar.start.isoformat() for bar in rows],
-            x=[max(1, (bar.end - bar.start).days) * day_ms for bar in rows],
-            y=list(range(len(rows))),
-            orientation="h",
-            width=0.6,
-            marker={
-                "color": [INITIATIVE_COLOURS.get(bar.status, NO_DATA) for bar in rows],
-                "line": {
-                    "color": [BEHIND if bar.blocked else "rgba(0,0,0,0)" for bar in rows],
-                    "width": 3,
-                },
+    gantt = {
+        "type": "bar",
+        "base": [bar.start.isoformat() for bar in rows],
+        "x": [max(1, (bar.end - bar.start).days) * DAY_MS for bar in rows],
+        "y": list(range(len(rows))),
+        "orientation": "h",
+        "width": 0.6,
+        "marker": {
+            "color": [INITIATIVE_COLOURS.get(bar.status, NO_DATA) for bar in rows],
+            "line": {
+                "color": [BEHIND if bar.blocked else "rgba(0,0,0,0)" for bar in rows],
+                "width": 3,
             },
-            text=[
-                ("✖ " + _("blocked") + " · " if bar.blocked else "")
-                + status_labels.get(bar.status, bar.status)
-                for bar in rows
-            ],
-            textposition="inside",
-            insidetextanchor="start",
-            textfont={"size": 13, "color": [_on_fill(bar.status) for bar in rows]},
-            hovertext=[_gantt_hover(bar, status_labels) for bar in rows],
-            hoverinfo="text",
+        },
+        "text": [
+            ("✖ " + _("blocked") + " · " if bar.blocked else "")
+            + status_labels.get(bar.status, bar.status)
+            for bar in rows
+        ],
+        "textposition": "inside",
+        "insidetextanchor": "start",
+        "textfont": {"size": 13, "color": [_on_fill(bar.status) for bar in rows]},
+        "hovertext": [_gantt_hover(bar, status_labels) for bar in rows],
+        "hoverinfo": "text",
+    }
+    layout = _layout(
+        title,
+        _(
+            "Bars run from start to planned end (estimate + buffer) · arrows: depends on · "
+            "dotted: end of %(month)s"
         )
+        % {"month": month_label(as_of)},
+        top_axis=True,
+        height=max(240, 120 + ROW_HEIGHT * len(rows)),
+        xaxis=_axis(
+            type="date", side="top", tickformat="%b", dtick="M1", range=_year_range(rows, year)
+        ),
+        yaxis=_rows_axis([_gantt_label(bar) for bar in rows]),
+        shapes=[_vline(_last_day(as_of).isoformat(), color=MUTED, width=2, dash="dot")],
+        annotations=_arrows(rows, links),
     )
+    return _figure([gantt], layout)
+
+
+def _arrows(rows: Sequence[GanttBar], links: Sequence[tuple[int, int]]) -> list[dict]:
+    index = {bar.id: position for position, bar in enumerate(rows)}
+    arrows = []
     for dependent, dependency in links:
         if dependent in index and dependency in index:
-            fig.add_annotation(
-                x=rows[index[dependent]].start.isoformat(),
-                y=index[dependent],
-                ax=rows[index[dependency]].end.isoformat(),
-                ay=index[dependency],
-                xref="x",
-                yref="y",
-                axref="x",
-                ayref="y",
-                showarrow=True,
-                arrowhead=3,
-                arrowsize=1.2,
-                arrowwidth=2,
-                arrowcolor=BEHIND if rows[index[dependent]].blocked else MUTED,
+            x, y = rows[index[dependent]], rows[index[dependency]]
+            arrows.append(
+                {
+                    "x": x.start.isoformat(),
+                    "y": index[dependent],
+                    "ax": y.end.isoformat(),
+                    "ay": index[dependency],
+                    "xref": "x",
+                    "yref": "y",
+                    "axref": "x",
+                    "ayref": "y",
+                    "showarrow": True,
+                    "arrowhead": 3,
+                    "arrowsize": 1.2,
+                    "arrowwidth": 2,
+                    "arrowcolor": BEHIND if x.blocked else MUTED,
+                }
             )
-    fig.update_layout(
-        _layout(
-            title,
-            _(
-                "Bars run from start to planned end (estimate + buffer) · arrows: depends on · "
-                "dotted: end of %(month)s"
-            )
-            % {"month": month_label(as_of)},
-            top_axis=True,
-            height=max(240, 120 + ROW_HEIGHT * len(rows)),
-            xaxis=_axis(
-                type="date", side="top", tickformat="%b", dtick="M1", range=_year_range(rows, year)
-            ),
-            yaxis=_rows_axis([_gantt_label(bar) for bar in rows]),
-        )
-    )
-    fig.add_vline(x=_last_day(as_of).isoformat(), line={"color": MUTED, "width": 2, "dash": "dot"})
-    return fig
+    return arrows
 
 
 def _year_range(rows: Sequence[GanttBar], year: tuple[dt.date, dt.date] | None) -> list[str]:
@@ -1147,53 +1171,48 @@ def team_blocks_heatmap(
     since: Mapping[tuple[str, str], dt.date],
     *,
     as_of: dt.date,
-) -> go.Figure:
+) -> Figure:
     """Who blocks whom: rows are blocking teams, columns blocked teams, each cell the number
     of blocked initiatives and since when the oldest is blocked."""
     blocking = [t for t in teams if any(counts.get((t, o), 0) for o in teams)]
     blocked = [t for t in teams if any(counts.get((o, t), 0) for o in teams)]
     z = [[counts.get((a, b)) or None for b in blocked] for a in blocking]
     text = [[_cell_text(counts.get((a, b)), since.get((a, b))) for b in blocked] for a in blocking]
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=blocked,
-            y=blocking,
-            text=text,
-            texttemplate="%{text}",
-            textfont={"size": 14},
-            colorscale=[[0, "#fbe3d5"], [1, BEHIND]],
-            zmin=0,
-            showscale=False,
-            xgap=3,
-            ygap=3,
-            hovertemplate=_("%(a)s blocks %(b)s") % {"a": "%{y}", "b": "%{x}"}
-            + ": %{text}<extra></extra>",
+    heat = {
+        "type": "heatmap",
+        "z": z,
+        "x": blocked,
+        "y": blocking,
+        "text": text,
+        "texttemplate": "%{text}",
+        "textfont": {"size": 14},
+        "colorscale": [[0, "#fbe3d5"], [1, BEHIND]],
+        "zmin": 0,
+        "showscale": False,
+        "xgap": 3,
+        "ygap": 3,
+        "hovertemplate": _("%(a)s blocks %(b)s") % {"a": "%{y}", "b": "%{x}"}
+        + ": %{text}<extra></extra>",
+    }
+    layout = _layout(
+        team_blocks_finding(counts),
+        _(
+            "Each row's team blocks the column's team: number of blocked initiatives and "
+            "since when the oldest waits (as of %(month)s)"
         )
+        % {"month": month_label(as_of)},
+        top_axis=True,
+        height=max(220, 140 + 62 * len(blocking)),
+        xaxis=_axis(
+            side="top",
+            showgrid=False,
+            tickfont={"size": 15},
+            fixedrange=True,
+            domain=[0, min(1.0, 0.1 + 0.13 * len(blocked))],
+        ),
+        yaxis=_axis(autorange="reversed", showgrid=False, tickfont={"size": 15}, fixedrange=True),
     )
-    fig.update_layout(
-        _layout(
-            team_blocks_finding(counts),
-            _(
-                "Each row's team blocks the column's team: number of blocked initiatives and "
-                "since when the oldest waits (as of %(month)s)"
-            )
-            % {"month": month_label(as_of)},
-            top_axis=True,
-            height=max(220, 140 + 62 * len(blocking)),
-            xaxis=_axis(
-                side="top",
-                showgrid=False,
-                tickfont={"size": 15},
-                fixedrange=True,
-                domain=[0, min(1.0, 0.1 + 0.13 * len(blocked))],
-            ),
-            yaxis=_axis(
-                autorange="reversed", showgrid=False, tickfont={"size": 15}, fixedrange=True
-            ),
-        )
-    )
-    return fig
+    return _figure([heat], layout)
 
 
 def _cell_text(count: int | None, since: dt.date | None) -> str:

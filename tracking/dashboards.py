@@ -9,7 +9,6 @@ The numbers come from the rules, never from here: goal figures from the alert jo
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,7 +17,7 @@ from django.utils.dateformat import format as date_format
 from planning.dependencies import Node, blockers, team_blocks
 from planning.models import Department, Initiative, Plan
 from tracking import charts, selectors
-from tracking.burn import burn_positions
+from tracking.burn import burn_position, burn_positions
 from tracking.thresholds import kpi_check
 from tracking.variance import month_end
 
@@ -27,18 +26,22 @@ GANTT_LIMIT = 40
 BLOCKER_TABLE_LIMIT = 50
 
 
+# Characters that must not appear raw inside <script> (as Django's json_script escapes them).
+_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
 @dataclass(frozen=True)
 class Chart:
-    """A figure ready for the page: an element id, the Plotly JSON and its finding, which
-    doubles as the chart's accessible name."""
+    """A figure ready for the page: an element id, the Plotly JSON (safe inside a <script>
+    element) and its finding, which doubles as the chart's accessible name."""
 
     id: str
-    figure: dict
+    json: str
     finding: str
 
 
-def _chart(chart_id: str, fig) -> Chart:
-    return Chart(chart_id, json.loads(fig.to_json()), charts.finding(fig))
+def _chart(chart_id: str, fig: charts.Figure) -> Chart:
+    return Chart(chart_id, charts.to_json(fig).translate(_SCRIPT_ESCAPES), charts.finding(fig))
 
 
 # The "as of" month ---------------------------------------------------------------------------
@@ -171,33 +174,35 @@ def _threshold_bound(target, direction: str, share):
 
 
 def _department_burn_chart(plan: Plan, month: dt.date, department: Department) -> Chart:
-    budget = selectors.budget_by_department_month(plan, department.pk)
-    spend = selectors.spend_by_department_month(plan, department.pk)
-    ends = plan.month_ends()
-    positions = burn_positions(
-        budget,
-        spend,
-        plan_start=plan.start,
-        as_of=ends,
-        threshold=plan.burn_threshold,
-        department_ids=[department.pk],
-    )
-    positions = positions.sort_values("month_index")
-    now = positions[positions["month_index"] == _month_index(plan, month)].iloc[0]
+    """The department's burn at every month end (the scalar rule, twelve times)."""
+    months = plan.month_starts()
+    budget = _monthly(selectors.budget_by_department_month(plan, department.pk), months)
+    spend = _monthly(selectors.spend_by_department_month(plan, department.pk), months)
+    positions = [
+        burn_position(
+            monthly_budget=budget, monthly_spend=spend, months=index, threshold=plan.burn_threshold
+        )
+        for index in range(1, len(months) + 1)
+    ]
+    now = positions[_month_index(plan, month) - 1]
     curve = charts.BurnCurve(
         department=department.name,
-        months=plan.month_starts(),
-        planned_cumulative=list(positions["planned"]),
-        spent_cumulative=[
-            s if i <= now["month_index"] else None
-            for i, s in zip(positions["month_index"], positions["spent"], strict=True)
-        ],
-        budget=float(now["budget"]),
+        months=months,
+        planned_cumulative=[p.planned for p in positions],
+        spent_cumulative=[p.spent if p.month_index <= now.month_index else None for p in positions],
+        budget=now.budget,
         threshold=plan.burn_threshold,
-        burn_early=bool(now["burn_early"]),
+        burn_early=now.burn_early,
         currency=plan.currency,
     )
     return _chart("chart-burn", charts.burn_curve(curve, as_of=month))
+
+
+def _monthly(frame: pd.DataFrame, months: list[dt.date]) -> list[float]:
+    """Amounts of plan months 1..12 from (department_id, month, amount) rows of one
+    department (months without rows are zero)."""
+    amounts = {m.replace(day=1): float(a) for _d, m, a in frame.itertuples(index=False)}
+    return [amounts.get(m, 0.0) for m in months]
 
 
 def _month_index(plan: Plan, month: dt.date) -> int:

@@ -137,7 +137,7 @@ def open_alert_count(plan: Plan, department_id: int | None = None) -> int:
 
 def departments(plan: Plan) -> list[Department]:
     """The plan's departments by name, for filters and as chart rows (one query)."""
-    return list(plan.departments.only("id", "name", "code").order_by("name"))
+    return list(plan.departments.order_by("name"))
 
 
 # Money ----------------------------------------------------------------------------------------
@@ -210,7 +210,7 @@ def roadmap_initiatives(
     initiatives = Initiative.objects.filter(plan=plan, department_id=department_id)
     rows = initiatives.order_by("start", "planned_end", "id").values(*INITIATIVE_FIELDS)
     shown = list(rows[:limit] if limit is not None else rows)
-    return shown, initiatives.count() if limit is not None and len(shown) == limit else len(shown)
+    return shown, initiatives.count()
 
 
 def dependency_rows(plan: Plan, initiative_ids: list[int] | None = None) -> list[dict]:
