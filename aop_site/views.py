@@ -4,9 +4,12 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from planning import selectors
 from planning.views.base import plan_view
+from reviews.models import MonthlyReview
+from tracking.dashboards import plan_summary
 
 
 def home(request):
@@ -47,7 +50,9 @@ def _broker_status() -> str:
 
 @plan_view
 def plan_home(request, plan, access):
-    """The plan's front page: status, goals by department, what needs attention."""
+    """The plan's front page: status, goals by status and by department, open alerts, next
+    review."""
+    today = timezone.localdate()
     return render(
         request,
         "plan_home.html",
@@ -56,5 +61,9 @@ def plan_home(request, plan, access):
             "departments": selectors.departments_with_goals(plan),
             "company_goals": selectors.company_goals_without_department(plan),
             "section": "home",
+            "next_review": MonthlyReview.objects.filter(plan=plan, date__gte=today)
+            .order_by("date")
+            .first(),
+            **plan_summary(plan, today),
         },
     )
