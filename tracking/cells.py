@@ -91,9 +91,8 @@ def _to_decimal(text: str, decimal_separator: str) -> Decimal:
 
 
 def _not_a_number_message(decimal_separator: str) -> str:
-    if decimal_separator == ",":
-        return _("Enter a number, for example 1.234,5 (comma for decimals).")
-    return _("Enter a number, for example 1,234.5 (point for decimals).")
+    example = "1.234,5" if decimal_separator == "," else "1,234.5"
+    return _("Enter a number, like %(example)s.") % {"example": example}
 
 
 def format_value(value: Decimal | None, *, decimal_separator: str = ".", grouping: bool = True):

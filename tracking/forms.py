@@ -86,6 +86,8 @@ class KpiForm(VersionedFormMixin, forms.ModelForm):
 
     def __init__(self, *args, plan: Plan, access: PlanAccess, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            del self.fields["version"]  # a new KPI has no earlier version to conflict with
         self.plan = plan
         self.months = plan.month_starts()
         writable = access.writable_department_ids()

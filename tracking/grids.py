@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -26,7 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from planning.models import BudgetLine, Department, Goal, Plan
 from planning.permissions import Action, PlanAccess
-from tracking.cells import CellProblem
+from tracking.cells import CellProblem, month_key
 from tracking.forms import TypedCell, show_number
 from tracking.models import Kpi, Measurement, Spend
 from tracking.services.measurements import GOAL, KPI, cell_key, open_until
@@ -365,7 +366,7 @@ def spend_grid(
         sections=[GridSection("", rows)],
         reference_label=_("budget"),
         total_headers=[_("Spent"), _("Budget"), _("Used")],
-        footer=_spend_footer(rows, stored, budgets, category, months),
+        footer=_spend_footer(stored, budgets, category, months),
         problems=overlay.problems,
     )
 
@@ -411,29 +412,26 @@ def _percent(share: Decimal | None) -> str:
     return "–" if share is None else f"{round(share * 100)} %"
 
 
-def _spend_footer(rows, stored, budgets, category, months) -> GridRow:
-    cells = []
-    for month in months:
-        spent = sum(
-            (s.value for key, s in stored.items() if key.endswith(f":{month:%Y-%m}")),
-            Decimal(0),
+def _spend_footer(stored: dict[str, Stored], budgets: dict, category: str, months) -> GridRow:
+    """Every department together: spent and budgeted per month, and over the year."""
+    spent_by_month: dict[str, Decimal] = defaultdict(Decimal)
+    for key, saved in stored.items():
+        spent_by_month[key.rsplit(":", 1)[1]] += saved.value
+    budget_by_month: dict[dt.date, Decimal] = defaultdict(Decimal)
+    for (_department, month), amount in budgets.items():
+        budget_by_month[month] += amount
+    cells = [
+        GridCell(
+            key=f"total:{month_key(m)}",
+            month=m,
+            text=_whole(spent_by_month[month_key(m)]),
+            original="",
+            version=0,
+            editable=False,
+            reference=_whole(budget_by_month[m]),
         )
-        budget = sum((amount for (_dept, m), amount in budgets.items() if m == month), Decimal(0))
-        cells.append(
-            GridCell(
-                f"total:{month:%Y-%m}",
-                month,
-                show_number(spent),
-                "",
-                0,
-                False,
-                reference=show_number(budget),
-            )
-        )
+        for m in months
+    ]
     footer = GridRow(category, 0, _("All departments"), "", cells, False)
-    _add_totals(
-        footer,
-        spent=[s.value for s in stored.values()],
-        budget={key: amount for key, amount in budgets.items()},
-    )
+    _add_totals(footer, spent=[s.value for s in stored.values()], budget=budgets)
     return footer
