@@ -77,7 +77,9 @@ def goal_update(
 
     After approval, changed BASELINE_FIELDS need a `reason` (ValidationError on
     `change_reason` otherwise) and each is written as a PlanChange, its people notified."""
-    current = Goal.objects.select_for_update().select_related("plan", "owner").get(pk=goal.pk)
+    current = (
+        Goal.objects.select_for_update(of=("self",)).select_related("plan", "owner").get(pk=goal.pk)
+    )
     if current.version != expected_version:
         raise EditConflict(current)
     plan = current.plan
