@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import SuspiciousOperation
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from planning.services.budgets import BudgetGrid, CellChange, CellConflict, grid_totals
@@ -132,7 +132,7 @@ class BudgetGridForm:
         """(where, message) for every cell that was refused."""
         months = self.grid.months
         return [
-            (f"{row.department} · {months[m]:%b}", cell.error)
+            (f"{row.department} · {date_format(months[m], 'M')}", cell.error)
             for row in self.rows
             for m, cell in enumerate(row.cells)
             if cell.error

@@ -6,7 +6,9 @@
   const form = document.querySelector("[data-budget-grid]");
   if (!form) return;
   const decimalSep = form.dataset.decimalSep || ".";
-  const number = new Intl.NumberFormat(form.dataset.lang || undefined, { maximumFractionDigits: 2 });
+  const lang = form.dataset.lang || undefined;
+  const wholeNumber = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 });
+  const withCents = new Intl.NumberFormat(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   const cells = [...form.querySelectorAll("input.cell")];
   const grid = [];
   cells.forEach((cell) => {
@@ -17,7 +19,8 @@
   let submitting = false;
 
   function message(name, n) {
-    return (form.dataset[name] || "").replace("%(n)s", n);
+    const text = (n === 1 && form.dataset[`${name}One`]) || form.dataset[name] || "";
+    return text.replace("%(n)s", n);
   }
 
   // Same reading as parse_amount on the server: {value: cents or null} or {error}.
@@ -50,7 +53,8 @@
     return cell.dataset.orig ? Math.round(Number(cell.dataset.orig) * 100) : 0;
   }
 
-  function format(cents) { return number.format(cents / 100); }
+  // Like format_amount on the server: cents only when there are any.
+  function format(value) { return (value % 100 ? withCents : wholeNumber).format(value / 100); }
 
   function recalc() {
     const columns = new Array(12).fill(0);
