@@ -13,7 +13,7 @@ from django import forms
 from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
 
-from planning.concurrency import VersionedFormMixin
+from planning.concurrency import ConflictRow, VersionedFormMixin
 from planning.models import Goal, Plan
 from planning.permissions import PlanAccess
 from tracking.cells import (
@@ -88,7 +88,7 @@ class KpiForm(VersionedFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not self.instance.pk:
             del self.fields["version"]  # a new KPI has no earlier version to conflict with
-        self.plan = plan
+        self.plan, self.access = plan, access
         self.months = plan.month_starts()
         writable = access.writable_department_ids()
         departments = plan.departments.order_by("name")
@@ -144,6 +144,25 @@ class KpiForm(VersionedFormMixin, forms.ModelForm):
             self.add_error("goal", _("Choose a goal of this department or a company goal."))
         return data
 
+    def conflict_with(self, current: Kpi) -> list[ConflictRow]:
+        """This person's typing next to what the other person saved, field by field; the form
+        then starts from their version, so saving again keeps this person's values."""
+        theirs = KpiForm(plan=self.plan, access=self.access, instance=current)
+        rows = [
+            ConflictRow(
+                str(field.label),
+                _shown(field, self.cleaned_data.get(name)),
+                _shown(field, theirs.initial.get(name)),
+            )
+            for name, field in self.fields.items()
+            if name != "version"
+        ]
+        # Twelve equal target rows would hide the difference: keep the targets that differ.
+        target_labels = {str(field.label) for _month, field in self.target_fields}
+        self.data = self.data.copy()
+        self.data["version"] = current.version
+        return [r for r in rows if r.label not in target_labels or r.differs]
+
     def _post_clean(self):
         # The row is written by the service (tracking.services.kpis), not by the model form.
         pass
@@ -158,6 +177,17 @@ class KpiForm(VersionedFormMixin, forms.ModelForm):
     def targets(self) -> dict:
         """Month → target (None where the cell was left empty)."""
         return {m: self.cleaned_data.get(f"target_{i}") for i, m in enumerate(self.months, 1)}
+
+
+def _shown(field: forms.Field, value) -> str:
+    """A form value as a person reads it: labels for choices, numbers in their language."""
+    if value is None or value == "":
+        return ""
+    if isinstance(field, forms.ModelChoiceField):
+        return str(field.to_python(value))
+    if isinstance(value, Decimal):
+        return show_number(value)
+    return str(dict(getattr(field, "choices", ())).get(value, value))
 
 
 def _goal_label(goal: Goal) -> str:

@@ -491,3 +491,16 @@ def test_two_people_saving_one_cell_at_once_one_wins_and_the_other_is_told(
         thread.join(timeout=60)
     assert sorted(outcomes, key=str) == sorted(["saved", True], key=str)
     assert Measurement.objects.filter(kpi=sales_kpi).count() == 1
+
+
+def test_a_german_speaker_types_and_reads_values_with_a_decimal_comma(
+    people, sales_kpi, client_for
+):
+    from planning.models import UserProfile
+
+    UserProfile.objects.create(user=people.contributor_sales, language="de")
+    client = client_for(people.contributor_sales)
+    key = cell_key("kpi", sales_kpi.pk, JAN)
+    assert _post(client, people, {key: "1.234,5"}).status_code == 302
+    assert Measurement.objects.get(kpi=sales_kpi).value == Decimal("1234.5")
+    assert 'value="1.234,5"' in client.get(_grid_url(people)).content.decode()

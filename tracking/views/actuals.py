@@ -1,25 +1,22 @@
 """KPIs and actuals (SPEC §2 step 5): the KPI list and editor, the month grid of a department's
 KPI and goal values, the spend grid, and the history of one cell."""
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
-from django.forms import ModelChoiceField
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from planning.concurrency import CONFLICT_MESSAGE, ConflictRow, EditConflict
+from planning.concurrency import CONFLICT_MESSAGE, EditConflict
 from planning.models import BudgetLine, Goal
 from planning.permissions import Action, PlanAccess, require
 from planning.views.base import plan_view
 from tracking.cells import CellError, CellsRejected, parse_month_key
 from tracking.filtersets import KpiFilterSet
-from tracking.forms import KpiForm, MonthGridForm, decimal_separator, show_number
+from tracking.forms import KpiForm, MonthGridForm, decimal_separator
 from tracking.grids import GridOverlay, measurement_grid, spend_grid
 from tracking.models import Kpi, Measurement, Spend
 from tracking.services.cells import SaveSummary
@@ -86,7 +83,10 @@ def kpi_edit_view(request, plan, access, pk):
                 targets=form.targets(),
             )
         except EditConflict as conflict:
-            context |= _kpi_conflict(form, conflict.current, access)
+            context |= {
+                "conflict_rows": form.conflict_with(conflict.current),
+                "conflict_message": CONFLICT_MESSAGE,
+            }
         else:
             messages.success(request, _("KPI “%(name)s” saved.") % {"name": kpi.name})
             return redirect(_kpi_list_url(kpi))
@@ -101,34 +101,6 @@ def _can_add_kpis(access: PlanAccess) -> bool:
 def _kpi_list_url(kpi: Kpi) -> str:
     url = reverse("tracking:kpi-list", kwargs={"plan_id": kpi.plan_id})
     return f"{url}?department={kpi.department_id}"
-
-
-def _kpi_conflict(form: KpiForm, current: Kpi, access: PlanAccess) -> dict:
-    """Both versions side by side; the form now starts from theirs, so saving keeps mine."""
-    theirs = KpiForm(plan=form.plan, access=access, instance=current)
-    rows = [
-        ConflictRow(
-            str(field.label),
-            _shown(field, form.cleaned_data.get(name)),
-            _shown(field, theirs.initial.get(name)),
-        )
-        for name, field in form.fields.items()
-        if name != "version"
-    ]
-    form.data = form.data.copy()
-    form.data["version"] = current.version
-    return {"conflict_rows": rows, "conflict_message": CONFLICT_MESSAGE}
-
-
-def _shown(field, value) -> str:
-    """A form value as a person reads it: labels for choices, numbers in their language."""
-    if value is None or value == "":
-        return ""
-    if isinstance(field, ModelChoiceField):
-        return str(field.to_python(value))
-    if isinstance(value, Decimal):
-        return show_number(value)
-    return str(dict(getattr(field, "choices", ())).get(value, value))
 
 
 # ---------------------------------------------------------------------------------------------
