@@ -294,7 +294,9 @@ def number(value: Number | None, decimals: int = 0) -> str:
     """A number with the active language's separators ("1,234"); "–" when missing."""
     if value is None:
         return "–"
-    return formats.number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    # Django's number_format cuts surplus decimals off; round first (81.99996 % is 82 %).
+    rounded = round(float(value), decimals)
+    return formats.number_format(rounded, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 
 def percent(share: Number | None) -> str:
@@ -776,7 +778,7 @@ def department_burn_bars(
             ticksuffix=" %",
             side="top",
             fixedrange=True,
-            range=[0, max(105.0, *[u for u in used if u is not None]) + 5],
+            range=[0, max([105.0, *[u for u in used if u is not None]]) + 5],
         ),
         yaxis=_rows_axis([_short(r.department, 30) for r in rows]),
         shapes=[
@@ -959,7 +961,7 @@ def forecast_bars(
             ticksuffix=" %",
             side="top",
             fixedrange=True,
-            range=[0, max(105.0, *[s for s in shares if s is not None]) + 5],
+            range=[0, max([105.0, *[s for s in shares if s is not None]]) + 5],
         ),
         yaxis=_rows_axis([_short(r.department, 30) for r in rows]),
         shapes=[_vline(100, color=INK, width=2, dash="dash")],

@@ -453,3 +453,8 @@ def test_figures_serialise_to_json_for_the_page():
     fig = chart_functions.goal_bullet([hires()], as_of=AS_OF)
     text = chart_functions.to_json(fig)
     assert '"type":"bar"' in text and '"finding"' in text
+
+
+def test_numbers_are_rounded_not_cut_off():
+    assert chart_functions.number(81.99996) == "82"
+    assert chart_functions.percent(Decimal("0.8199999")) == "82 %"
