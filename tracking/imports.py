@@ -224,7 +224,7 @@ def read_table(path: Path, limits: FileLimits, *, sheet_names: Sequence[str] = (
     return frame
 
 
-def _xlsx_rows(path: Path, limits: FileLimits, sheet_names: Sequence[str]) -> list[list]:
+def _xlsx_rows(path: Path, limits: FileLimits, sheet_names: Sequence[str]) -> pd.DataFrame:
     from python_calamine import CalamineWorkbook
 
     try:
@@ -235,16 +235,17 @@ def _xlsx_rows(path: Path, limits: FileLimits, sheet_names: Sequence[str]) -> li
         if sheet.total_height > limits.max_rows + 1:
             raise ImportRefused(_refusal_too_many_rows(limits))
         # Keep the empty area above the data so that list index + 1 = Excel row number.
-        return sheet.to_python(skip_empty_area=False, nrows=limits.max_rows + 2)
+        rows = sheet.to_python(skip_empty_area=False, nrows=limits.max_rows + 2)
     except ImportRefused:
         raise
     except Exception as exc:  # calamine raises its own errors for broken or encrypted files
         raise ImportRefused(
             _("This workbook could not be read (it may be damaged or password-protected).")
         ) from exc
+    return pd.DataFrame(rows, dtype=object)
 
 
-def _csv_rows(path: Path, limits: FileLimits) -> tuple[list[list], str]:
+def _csv_rows(path: Path, limits: FileLimits) -> tuple[pd.DataFrame, str]:
     data = path.read_bytes()
     text = _decode(data)
     header = next((line for line in text.splitlines() if line.strip()), "")
@@ -268,7 +269,7 @@ def _csv_rows(path: Path, limits: FileLimits) -> tuple[list[list], str]:
         ) from exc
     if len(frame) > limits.max_rows + 1:
         raise ImportRefused(_refusal_too_many_rows(limits))
-    return frame.to_numpy(dtype=object).tolist(), delimiter
+    return frame.astype(object), delimiter
 
 
 def _decode(data: bytes) -> str:
@@ -285,13 +286,13 @@ def _refusal_too_many_rows(limits: FileLimits) -> str:
     }
 
 
-def _to_frame(rows: list[list], limits: FileLimits) -> pd.DataFrame:
-    header_at = _header_row(rows)
+def _to_frame(raw: pd.DataFrame, limits: FileLimits) -> pd.DataFrame:
+    """Name the columns by the header row, drop the rows above it, index by Excel row."""
+    header_at = _header_row(raw)
     if header_at is None:
         raise ImportRefused(_("The file is empty."))
-    header = [_column_name(c) for c in rows[header_at]]
-    body = rows[header_at + 1 :]
-    if len(body) > limits.max_rows:
+    header = [_column_name(c) for c in raw.iloc[header_at]]
+    if len(raw) - header_at - 1 > limits.max_rows:
         raise ImportRefused(_refusal_too_many_rows(limits))
     keep = [i for i, name in enumerate(header) if name]
     names = [header[i] for i in keep]
@@ -300,12 +301,9 @@ def _to_frame(rows: list[list], limits: FileLimits) -> pd.DataFrame:
         raise ImportRefused(
             _("The column %(name)s appears twice in the header row.") % {"name": repeated[0]}
         )
-    frame = pd.DataFrame(
-        [[row[i] if i < len(row) else "" for i in keep] for row in body],
-        columns=names,
-        dtype=object,
-    )
-    frame.index = pd.RangeIndex(header_at + 2, header_at + 2 + len(body), name="row")
+    frame = raw.iloc[header_at + 1 :, keep]
+    frame.columns = names
+    frame.index = pd.RangeIndex(header_at + 2, header_at + 2 + len(frame), name="row")
     return frame
 
 
@@ -313,13 +311,17 @@ KNOWN_COLUMNS = frozenset(MEASUREMENT_COLUMNS + SPEND_COLUMNS)
 HEADER_SEARCH_ROWS = 20
 
 
-def _header_row(rows: list[list]) -> int | None:
+def _header_row(raw: pd.DataFrame) -> int | None:
     """The header: the first of the top rows naming at least two known columns (a title or
     a note may sit above it), else the first row that is not empty."""
-    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+    top = raw.iloc[:HEADER_SEARCH_ROWS].to_numpy(dtype=object).tolist()
+    for i, row in enumerate(top):
         if sum(_column_name(c) in KNOWN_COLUMNS for c in row) >= 2:
             return i
-    return next((i for i, row in enumerate(rows) if any(_filled(c) for c in row)), None)
+    for i, row in enumerate(raw.itertuples(index=False)):
+        if any(_filled(c) for c in row):
+            return i
+    return None
 
 
 def _column_name(cell) -> str:
@@ -348,9 +350,28 @@ def _cell_text(cell) -> str:
     return str(cell).strip()
 
 
-def _text(column: pd.Series) -> pd.Series:
-    """Cells as stripped text; whole floats without '.0' (Excel stores the code 2024 as 2024.0)."""
-    return pd.Series([_cell_text(c) for c in column.to_numpy()], index=column.index, dtype=object)
+NUMBER_COLUMNS = frozenset({"value", "amount"})
+
+
+def _text(column: pd.Series, *, numbers_as_text: bool = True) -> pd.Series:
+    """Cells as stripped text; whole floats without '.0' (Excel stores the code 2024 as 2024.0).
+    With `numbers_as_text=False` a number cell is just "#": filled, parsed elsewhere."""
+    values = column.to_numpy()
+    try:
+        texts = [c.strip() for c in values]  # the usual case: a column of text
+    except AttributeError:
+        if numbers_as_text:
+            texts = [c.strip() if type(c) is str else _cell_text(c) for c in values]
+        else:
+            texts = [
+                c.strip()
+                if type(c) is str
+                else "#"
+                if type(c) is float and c == c
+                else _cell_text(c)
+                for c in values
+            ]
+    return pd.Series(texts, index=column.index, dtype=object)
 
 
 def parse_month(
@@ -391,16 +412,11 @@ def parse_month(
 
 def _months(column: pd.Series, months: Sequence[dt.date], open_until: dt.date | None):
     """(month start or None, problem or "") per row; each distinct cell is parsed once."""
-    month_set = frozenset(months)
-    cache: dict = {}
-    starts, problems = [], []
-    for cell in column.to_numpy():
-        key = cell if isinstance(cell, str | dt.date) else _cell_text(cell)
-        if key not in cache:
-            cache[key] = parse_month(cell, months, open_until)
-        start, problem = cache[key]
-        starts.append(start if start in month_set else None)
-        problems.append(problem)
+    codes, distinct = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)
+    parsed = [parse_month(cell, months, open_until) for cell in distinct]
+    parsed.append(parse_month("", months, open_until))  # code -1: an empty cell
+    starts = np.array([p[0] for p in parsed], dtype=object)[codes]
+    problems = np.array([p[1] for p in parsed], dtype=object)[codes]
     index = column.index
     return pd.Series(starts, index=index, dtype=object), pd.Series(
         problems, index=index, dtype=object
@@ -431,7 +447,7 @@ def _number(cell, decimal_comma: bool) -> float:
 
 
 def _numbers(column: pd.Series, *, decimal_comma: bool) -> pd.Series:
-    values = [_number(c, decimal_comma) for c in column.to_numpy()]
+    values = [c if type(c) is float else _number(c, decimal_comma) for c in column.to_numpy()]
     return pd.Series(values, index=column.index, dtype=float)
 
 
@@ -476,7 +492,11 @@ def _require_columns(table: pd.DataFrame, required: Sequence[str], expected: Seq
 
 def _texts_of(table: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFrame, dict]:
     """The table without fully blank rows, and the text of each known column."""
-    texts = {c: _text(table[c]) for c in columns if c in table.columns}
+    texts = {
+        c: _text(table[c], numbers_as_text=c not in NUMBER_COLUMNS)
+        for c in columns
+        if c in table.columns
+    }
     filled = np.zeros(len(table), dtype=bool)
     for text in texts.values():
         filled |= (text != "").to_numpy()
@@ -492,12 +512,17 @@ def _look_up(texts: pd.Series, mapping: Mapping[str, Subject], *, fold: bool) ->
         for code, subject in mapping.items():
             key = code.lower()
             lowered[key] = None if key in lowered else subject
-    found = [mapping.get(t) or lowered.get(t.lower()) for t in texts.to_numpy()]
+    found = [(mapping.get(t) or lowered.get(t.lower())) if t else None for t in texts.to_numpy()]
     return pd.Series(found, index=texts.index, dtype=object)
 
 
-def _looks_like_formula(texts: pd.Series) -> pd.Series:
-    return texts.str.startswith(FORMULA_START)
+def _looks_like_formula(texts: pd.Series, among: pd.Series) -> pd.Series:
+    """Which of the rows `among` hold text starting like a formula (checked on those only)."""
+    flags = pd.Series(False, index=texts.index)
+    subset = texts[among.to_numpy(dtype=bool)]
+    if len(subset):
+        flags[subset.index] = [t.startswith(FORMULA_START) for t in subset]
+    return flags
 
 
 def _check_month_and_number(
@@ -543,7 +568,7 @@ def check_measurements(
 
     kpi = _look_up(kpi_text, codes.kpis, fold=True)
     unknown_kpi = has_kpi & ~both & kpi.isna()
-    formula = unknown_kpi & _looks_like_formula(kpi_text)
+    formula = _looks_like_formula(kpi_text, unknown_kpi)
     problems.add(
         formula,
         "kpi_code",
@@ -555,7 +580,8 @@ def check_measurements(
     )
 
     goal_keys = {str(k): s for k, s in codes.goals.items()}
-    goal = _look_up(goal_text.str.removeprefix("#").str.removesuffix(".0"), goal_keys, fold=False)
+    goal_number = [t.removeprefix("#").removesuffix(".0") if t else t for t in goal_text]
+    goal = _look_up(pd.Series(goal_number, index=goal_text.index), goal_keys, fold=False)
     unknown_goal = has_goal & ~both & goal.isna()
     template = _("There is no goal number “%(id)s” in this plan.")
     problems.add(unknown_goal, "goal_id", lambda t: template % {"id": t[:40]}, goal_text)
@@ -602,7 +628,7 @@ def check_spend(table: pd.DataFrame, codes: SpendCodes, *, decimal_comma: bool =
     department = _look_up(dept_text.str.lower(), codes.departments, fold=False)
     problems.add(dept_text == "", "department_code", _("The department is missing."))
     unknown = (dept_text != "") & department.isna()
-    formula = unknown & _looks_like_formula(dept_text)
+    formula = _looks_like_formula(dept_text, unknown)
     problems.add(
         formula,
         "department_code",

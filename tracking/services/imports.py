@@ -18,7 +18,6 @@ helpers. A value equal to the stored one is left alone (no new version, no histo
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
 import shutil
 import tempfile
@@ -88,23 +87,49 @@ def measurement_codes(
     plan: Plan, access: PlanAccess, *, today: dt.date | None = None
 ) -> MeasurementCodes:
     """The plan's KPIs by code and goals by id, each marked with whether this person may enter
-    values for it (Action.MEASURE). Two queries."""
-    kpis = Kpi.objects.filter(plan=plan).select_related("department", "goal").order_by("code")
-    goals = Goal.objects.filter(plan=plan).select_related("department").order_by("id")
+    values for it (Action.MEASURE). Two queries, no model instances: the right to measure
+    depends only on the subject's department and owner, so it is asked once per distinct pair."""
+    kpis = Kpi.objects.filter(plan=plan).values_list(
+        "id", "code", "name", "department_id", "department__name", "goal__owner_id"
+    )
+    goals = Goal.objects.filter(plan=plan).values_list(
+        "id", "title", "department_id", "department__name", "owner_id"
+    )
+    may = _MayMeasure(plan, access)
     return MeasurementCodes(
         kpis={
-            k.code: Subject(k.pk, f"{k.name} ({k.department.name})", access.can(Action.MEASURE, k))
-            for k in kpis
+            code: Subject(pk, f"{name} ({department})", may.kpi(department_id, owner_id))
+            for pk, code, name, department_id, department, owner_id in kpis.order_by("code")
         },
-        goals={g.pk: Subject(g.pk, _goal_label(g), access.can(Action.MEASURE, g)) for g in goals},
+        goals={
+            pk: Subject(pk, f"{title} ({department or _('company')})", may.goal(dept_id, owner_id))
+            for pk, title, dept_id, department, owner_id in goals.order_by("id")
+        },
         months=plan.month_starts(),
         open_until=import_open_until(today),
     )
 
 
-def _goal_label(goal: Goal) -> str:
-    where = goal.department.name if goal.department_id else _("company")
-    return f"{goal.title} ({where})"
+class _MayMeasure:
+    """`access.can(Action.MEASURE, …)` on a stand-in object per (department, owner) pair."""
+
+    def __init__(self, plan: Plan, access: PlanAccess):
+        self.plan, self.access, self.known = plan, access, {}
+
+    def kpi(self, department_id: int, goal_owner_id: int | None) -> bool:
+        key = ("kpi", department_id, goal_owner_id)
+        if key not in self.known:
+            goal = Goal(plan=self.plan, owner_id=goal_owner_id) if goal_owner_id else None
+            stand_in = Kpi(plan=self.plan, department_id=department_id, goal=goal)
+            self.known[key] = self.access.can(Action.MEASURE, stand_in)
+        return self.known[key]
+
+    def goal(self, department_id: int | None, owner_id: int | None) -> bool:
+        key = ("goal", department_id, owner_id)
+        if key not in self.known:
+            stand_in = Goal(plan=self.plan, department_id=department_id, owner_id=owner_id)
+            self.known[key] = self.access.can(Action.MEASURE, stand_in)
+        return self.known[key]
 
 
 def spend_codes(plan: Plan, access: PlanAccess, *, today: dt.date | None = None) -> SpendCodes:
@@ -176,7 +201,7 @@ def import_validate(
     rows_path = None
     if checked.ok:
         rows_path = import_dir() / f"{uuid.uuid4().hex}.csv"
-        _rows_for_storage(kind, checked.rows).to_csv(rows_path, index=False)
+        rows_path.write_text(_rows_csv(kind, checked.rows))
     job = ImportJob.objects.create(
         plan=plan,
         kind=kind,
@@ -246,13 +271,10 @@ def _existing_measurements(plan: Plan, rows: pd.DataFrame) -> pd.DataFrame:
     stored = Measurement.objects.filter(plan=plan, period__in=periods).values_list(
         "kpi_id", "goal_id", "period", "value"
     )
-    frame = pd.DataFrame(list(stored), columns=["kpi_id", "goal_id", "period", "value"])
-    frame["subject"] = [
-        f"k{k}" if k is not None else f"g{g}"
-        for k, g in zip(frame["kpi_id"], frame["goal_id"], strict=True)
-    ]
-    frame["value"] = frame["value"].astype(float)
-    return frame
+    return pd.DataFrame(
+        [(f"k{k}" if k is not None else f"g{g}", p, float(v)) for k, g, p, v in stored],
+        columns=["subject", "period", "value"],
+    )
 
 
 def _existing_spend(plan: Plan, rows: pd.DataFrame) -> pd.DataFrame:
@@ -299,10 +321,28 @@ def _summary(kind: str, checked: Checked, classified: pd.DataFrame) -> dict:
     }
 
 
-def _rows_for_storage(kind: str, rows: pd.DataFrame) -> pd.DataFrame:
-    if kind == Kind.MEASUREMENTS:
-        return rows[["row", "kpi_id", "goal_id", "period", "value"]]
-    return rows[["row", "department_id", "category", "month", "amount"]]
+STORED_COLUMNS = {
+    Kind.MEASUREMENTS: ["row", "kpi_id", "goal_id", "period", "value"],
+    Kind.SPEND: ["row", "department_id", "category", "month", "amount"],
+}
+
+
+def _rows_csv(kind: str, rows: pd.DataFrame) -> str:
+    """The checked rows as CSV with a header, in the form PostgreSQL's COPY reads (empty =
+    NULL, ISO dates); written by hand because it is twice as fast as DataFrame.to_csv."""
+    columns = STORED_COLUMNS[kind]
+    values = [rows[c].astype(object).tolist() for c in columns]
+    lines = [",".join(columns)]
+    lines.extend(",".join(_csv_value(v) for v in row) for row in zip(*values, strict=True))
+    return "\n".join(lines) + "\n"
+
+
+def _csv_value(value) -> str:
+    if value is None or value is pd.NA:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
 
 
 # --- Commit -----------------------------------------------------------------------------
@@ -609,14 +649,14 @@ def _pg_upsert(*, job, rows, progress, model, columns, conflicts, value) -> dict
     table = model._meta.db_table
     history = model.history.model
     staging = f"import_{table}"
-    types = {c: _pg_type(model, c) for c in columns}
+    types = {"row": "bigint", **{c: _pg_type(model, c) for c in columns}}
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {staging}")
         cursor.execute(
             f"CREATE TEMP TABLE {staging} ({', '.join(f'{c} {t}' for c, t in types.items())}) "
             "ON COMMIT DROP"
         )
-        _copy(cursor, staging, columns, rows[columns])
+        _copy(cursor, staging, STORED_COLUMNS[job.kind], _rows_path(job))
         progress(len(rows) // 2)
         counts = {"inserted": 0, "replaced": 0}
         for target, where in conflicts:
@@ -644,17 +684,16 @@ def _pg_type(model, column: str) -> str:
     )
 
 
-def _copy(cursor, staging: str, columns: list[str], frame: pd.DataFrame) -> None:
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, header=False, float_format="%.4f", date_format="%Y-%m-%d")
-    buffer.seek(0)
-    sql = f"COPY {staging} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
+def _copy(cursor, staging: str, columns: list[str], path: Path) -> None:
+    """Stream the stored rows file (written by `_rows_csv`) into the staging table."""
+    sql = f"COPY {staging} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, HEADER true)"
     raw = cursor.cursor
-    if hasattr(raw, "copy_expert"):  # psycopg2
-        raw.copy_expert(sql, buffer)
-    else:  # psycopg 3
-        with raw.copy(sql) as copy:
-            shutil.copyfileobj(buffer, copy)
+    with path.open("r", encoding="utf-8") as source:
+        if hasattr(raw, "copy_expert"):  # psycopg2
+            raw.copy_expert(sql, source)
+        else:  # psycopg 3
+            with raw.copy(sql) as copy:
+                shutil.copyfileobj(source, copy)
 
 
 def _upsert_statement(
