@@ -3,6 +3,7 @@ one row, and — once the plan is approved — the reason for a change to the ba
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django import forms
@@ -45,7 +46,7 @@ class GoalForm(VersionedFormMixin, forms.ModelForm):
         help_text=_("At least one sentence: what changes, for whom, and why it matters."),
     )
     rationale = forms.CharField(
-        label=_("Why it is achievable"),
+        label=_("Rationale"),
         required=False,
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -83,6 +84,8 @@ class GoalForm(VersionedFormMixin, forms.ModelForm):
                     "owner and department head are told."
                 ),
             )
+            for name in BASELINE_FIELDS:
+                self.fields[name].widget.attrs["data-baseline-field"] = ""
         for name in ("baseline", "target", "budget"):
             self.fields[name].widget.attrs.setdefault("inputmode", "decimal")
             if self.initial.get(name) is not None:
@@ -261,6 +264,8 @@ def _shown(field: forms.Field, value) -> str:
         return ", ".join(sorted(str(v) for v in value))
     if isinstance(value, Decimal):
         return str(_plain(value))
+    if isinstance(value, dt.date):
+        return date_format(value)
     if isinstance(field, forms.ModelChoiceField) and hasattr(value, "get_full_name"):
         return _person_label(value)
     if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
