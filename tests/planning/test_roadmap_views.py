@@ -107,6 +107,7 @@ def test_roadmap_shows_the_departments_initiatives_with_linked_ones_and_a_line(
     assert "Website relaunch" in html and "CRM migration" in html  # linked from Engineering
     assert f'data-from="{crm.pk}" data-to="{relaunch.pk}"' in html  # the dependency line
     assert 'class="blocked-flag"' in html  # CRM ends 30 Apr, after the relaunch starts 1 Apr
+    assert "Website relaunch: 1 Apr – 27 Apr 2026, Not started, Blocked" in html  # bar label
 
 
 def test_roadmap_without_department_shows_every_department(people, client_for, crm, relaunch):
@@ -114,6 +115,35 @@ def test_roadmap_without_department_shows_every_department(people, client_for, c
     assert "Roadmaps of all departments" in html
     assert "Engineering" in html and "Sales" in html
     assert "No initiatives yet" in html and "Marketing" in html
+
+
+def test_head_sees_edit_links_on_own_roadmap(people, client_for, relaunch):
+    html = client_for(people.head_sales).get(url("roadmap", people.plan)).content.decode()
+    assert f'href="{url("initiative-edit", people.plan, relaunch.pk)}"' in html
+
+
+def test_a_large_plan_lists_departments_and_who_blocks_whom(
+    people, client_for, crm, relaunch, monkeypatch
+):
+    monkeypatch.setattr(service, "ALL_DEPARTMENTS_LIMIT", 1)
+    relaunch.depends_on.add(crm)  # CRM (Engineering) ends 30 Apr, after the relaunch starts
+    html = client_for(people.viewer).get(url("roadmap", people.plan)).content.decode()
+    assert "too many initiatives to draw at once" in html
+    assert "Engineering (1)" in html  # Sales waits for Engineering
+    assert "<line" not in html
+
+
+def test_large_plan_overview_query_count_does_not_grow(client, monkeypatch):
+    monkeypatch.setattr(service, "ALL_DEPARTMENTS_LIMIT", 1)
+    user = UserFactory()
+    client.force_login(user)
+    counts = []
+    for n in (1, 10):
+        plan, _ = _plan_of_size(n, with_member=user)
+        with CaptureQueriesContext(connection) as queries:
+            assert "too many initiatives" in client.get(url("roadmap", plan)).content.decode()
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
 
 
 def test_empty_roadmap_says_what_to_do_first(people, client_for):
