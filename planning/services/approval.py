@@ -12,7 +12,6 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_update_with_history
 
 from planning.goal_selectors import goal_facts, goals_with_smart_inputs, plan_snapshot, plan_year
 from planning.models import (
@@ -218,10 +217,14 @@ def _submission(plan: Plan, department: Department) -> DepartmentSubmission:
 
 
 def _set_goal_approval(goals: list[Goal], state: str, user) -> None:
-    for goal in goals:
-        goal.approval_state = state
-    if goals:
-        bulk_update_with_history(goals, Goal, ["approval_state"], default_user=user)
+    """One save per goal, on the fresh locked row, so that history records the links too and
+    no concurrent edit of another field is overwritten."""
+    fresh = Goal.objects.select_for_update(of=("self",)).filter(pk__in=[g.pk for g in goals])
+    for goal in fresh:
+        if goal.approval_state != state:
+            goal.approval_state = state
+            goal._history_user = user
+            goal.save(update_fields=["approval_state", "updated_at"])
 
 
 def _notify(plan: Plan, users, text: str, url: str) -> None:

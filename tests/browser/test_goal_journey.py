@@ -41,9 +41,7 @@ def test_leader_writes_a_smart_goal_edits_concurrently_and_explains_a_change(
     shot(page, "h1-goal-smart-failing")
 
     # Completing it: every criterion but Achievable passes before saving.
-    page.fill(
-        "#id_description", "Hire four enterprise AEs with five years of B2B SaaS experience."
-    )
+    page.fill("#id_description", "Hire four enterprise AEs with five years of B2B SaaS experience.")
     page.select_option("#id_department", str(people.sales.pk))
     page.select_option("#id_owner", str(people.head_sales.pk))
     page.fill("#id_metric_name", "Enterprise AEs onboarded")
