@@ -39,7 +39,10 @@ def _check_inside_year(plan: Plan, day, message):
     if day is not None and not plan.contains(day):
         raise forms.ValidationError(
             message,
-            params={"start": date_format(plan.start), "end": date_format(plan.end)},
+            params={
+                "start": date_format(plan.start, "j M Y"),
+                "end": date_format(plan.end, "j M Y"),
+            },
             code="outside_plan_year",
         )
     return day

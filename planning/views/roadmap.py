@@ -1,6 +1,8 @@
 """Department roadmaps (SPEC §2 step 4, §5): the quarterly timeline with dependency lines, and
 initiatives with their milestones and dependencies."""
 
+from copy import copy
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -133,9 +135,10 @@ def initiative_create(request, plan, access):
 def initiative_edit(request, plan, access, pk):
     initiative = _initiative(plan, pk)
     require(access, Action.EDIT, initiative)
+    stored = copy(initiative)  # the form writes what was typed into `initiative`
     form = InitiativeForm(request.POST or None, instance=initiative, plan=plan, access=access)
     if request.method != "POST" or not form.is_valid():
-        return _form_page(request, plan, form, initiative, status=400 if form.errors else 200)
+        return _form_page(request, plan, form, stored, status=400 if form.errors else 200)
     try:
         service.initiative_update(
             initiative=initiative,
@@ -148,12 +151,12 @@ def initiative_edit(request, plan, access, pk):
             _with_version(request.POST, conflict.current),
             plan=plan,
             access=access,
-            instance=_initiative(plan, pk),
+            instance=conflict.current,
         )
-        return _form_page(request, plan, form, initiative, conflict=rows, status=409)
+        return _form_page(request, plan, form, conflict.current, conflict=rows, status=409)
     except service.DependencyCycleError as cycle:
         form.add_error("depends_on", cycle)
-        return _form_page(request, plan, form, initiative, status=400)
+        return _form_page(request, plan, form, stored, status=400)
     messages.success(request, _("Initiative saved."))
     return redirect(initiative)
 
