@@ -131,6 +131,9 @@ def import_detail(request, plan, access, pk):
         "job": job,
         "mine": job.created_by_id == request.user.pk,
         "summary": job.summary or {},
+        "changes": sum(
+            (job.summary or {}).get("counts", {}).get(k, 0) for k in ("insert", "replace")
+        ),
         "more_errors": max((job.summary or {}).get("error_count", 0) - len(job.errors), 0),
         "progress": service.import_progress(job),
         "form": ImportUploadForm(prefix=job.kind),
