@@ -145,7 +145,10 @@ def sniff_kind(head: bytes) -> str:
         return "xlsx"
     if head.startswith(OLE_MAGIC):
         raise ImportRefused(
-            _("This is an old Excel 97–2003 (.xls) file. Save it as .xlsx or .csv and upload it.")
+            _(
+                "This is an old Excel 97–2003 (.xls) file or a password-protected workbook. "
+                "Save it as .xlsx without a password, or as .csv, and upload it again."
+            )
         )
     if not head.strip():
         raise ImportRefused(_("The file is empty."))

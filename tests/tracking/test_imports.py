@@ -669,6 +669,34 @@ def test_hostile_or_broken_files_get_a_message_next_to_the_field(people, kpis, c
     assert ImportJob.objects.count() == 0
 
 
+def test_uploads_still_need_the_csrf_token(people, kpis):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(people.leader)
+    response = _upload(
+        client, people.plan, "measurements", _xlsx([["pipeline", None, "2026-03", 1]])
+    )
+    assert response.status_code == 403
+    assert ImportJob.objects.count() == 0
+
+
+def test_wrong_types_in_cells_are_row_errors(tmp_path):
+    data = _xlsx(
+        [
+            ["pipeline", None, "2026-03", True],
+            ["pipeline", None, "2026-04", dt.datetime(2026, 1, 1)],
+            ["pipeline", None, 202603, 5],
+        ]
+    )
+    checked = check_measurements(read_table(_write(tmp_path, data), LIMITS), _codes())
+    assert [(e["row"], e["column"]) for e in checked.errors] == [
+        (2, "value"),
+        (3, "value"),
+        (4, "month"),
+    ]
+
+
 def test_discarding_a_preview_forgets_it(people, kpis, client_for):
     job = _validate(people, people.leader, _xlsx([["pipeline", None, "2026-03", 1]]))
     rows_file = service.import_dir() / job.stored_path
