@@ -66,6 +66,7 @@ class HistorySource:
     title: Callable[[Any, Labels], str] = lambda record, names: str(getattr(record, "title", ""))
     url: Callable[[Any, int], str | None] = lambda record, plan_id: None
     title_relations: tuple[str, ...] = ()
+    field_labels: dict = field(default_factory=dict)
 
     @property
     def history_model(self) -> type[models.Model]:
@@ -210,8 +211,28 @@ def _load(kind: str, ids: set[int]) -> dict[int, Any]:
         return {c.pk: c for c in rows}
     if kind == PLAN_CHANGE:
         return {c.pk: c for c in PlanChange.objects.filter(pk__in=ids).select_related("changed_by")}
-    history = _SOURCES[kind].history_model.objects.filter(history_id__in=ids)
-    return {r.history_id: r for r in history.select_related("history_user")}
+    history_model = _SOURCES[kind].history_model
+    history = history_model.objects.filter(history_id__in=ids).select_related("history_user")
+    records = {r.history_id: r for r in history}
+    for record in records.values():
+        record.m2m_ids = {}
+    for m2m in history_model._history_m2m_fields:
+        _load_m2m(history_model, m2m, records)
+    return records
+
+
+def _load_m2m(history_model, m2m: models.ManyToManyField, records: dict[int, Any]) -> None:
+    """The linked ids of a many-to-many field (e.g. a goal's SWOT entries) as they were at each
+    record: one query for all records of the page."""
+    through = getattr(history_model, m2m.name).model
+    target = f"{m2m.m2m_reverse_field_name()}_id"
+    linked = defaultdict(set)
+    for history_id, target_id in through.objects.filter(history_id__in=list(records)).values_list(
+        "history_id", target
+    ):
+        linked[history_id].add(target_id)
+    for history_id, record in records.items():
+        record.m2m_ids[m2m.name] = frozenset(linked[history_id])
 
 
 class _Names:
@@ -243,26 +264,31 @@ def _name_of(obj) -> str:
 
 
 def _shown_fields(source: HistorySource):
-    return [f for f in source.history_model.tracked_fields if f.name not in HIDDEN_FIELDS]
+    history_model = source.history_model
+    fields = [*history_model.tracked_fields, *history_model._history_m2m_fields]
+    return [f for f in fields if f.name not in HIDDEN_FIELDS]
+
+
+def _value(record, model_field: models.Field):
+    if model_field.many_to_many:
+        return record.m2m_ids.get(model_field.name, frozenset())
+    return getattr(record, model_field.attname)
 
 
 def _collect_names(names: _Names, source: HistorySource, record, previous) -> None:
     relations = set(source.title_relations)
     if record.history_type == "~" and previous is not None:
         relations |= {f.name for f in _changed_fields(source, record, previous) if f.is_relation}
-    for f in source.model._meta.concrete_fields:
+    for f in _shown_fields(source):
         if f.name in relations and f.is_relation:
-            names.want(f.related_model, getattr(record, f.attname))
-            if previous is not None:
-                names.want(f.related_model, getattr(previous, f.attname))
+            for version in (record, previous) if previous is not None else (record,):
+                value = _value(version, f)
+                for pk in value if f.many_to_many else (value,):
+                    names.want(f.related_model, pk)
 
 
 def _changed_fields(source: HistorySource, record, previous):
-    return [
-        f
-        for f in _shown_fields(source)
-        if getattr(record, f.attname) != getattr(previous, f.attname)
-    ]
+    return [f for f in _shown_fields(source) if _value(record, f) != _value(previous, f)]
 
 
 def _event(kind: str, record, previous, names: _Names, plan_id: int) -> Event:
@@ -284,9 +310,9 @@ def _event(kind: str, record, previous, names: _Names, plan_id: int) -> Event:
     if action == "changed" and previous is not None:
         event.changes = [
             FieldChange(
-                label=str(f.verbose_name).capitalize(),
-                old=display(f, getattr(previous, f.attname), names),
-                new=display(f, getattr(record, f.attname), names),
+                label=str(source.field_labels.get(f.name, f.verbose_name)).capitalize(),
+                old=display(f, _value(previous, f), names),
+                new=display(f, _value(record, f), names),
             )
             for f in _changed_fields(source, record, previous)
         ]
@@ -296,8 +322,10 @@ def _event(kind: str, record, previous, names: _Names, plan_id: int) -> Event:
 def display(model_field: models.Field, value, names: Labels) -> str:
     """A stored value as a person reads it: names for links, labels for choices, numbers with
     separators, dates in the locale's format, "—" for nothing."""
-    if value is None or value == "":
+    if value is None or value == "" or value == frozenset():
         return "—"
+    if model_field.many_to_many:
+        return ", ".join(sorted(names(model_field.related_model, pk) for pk in value))
     if model_field.is_relation:
         return names(model_field.related_model, value)
     if model_field.choices:
@@ -399,7 +427,11 @@ for _source in [
     ),
     HistorySource("priority", _("Priority"), Priority, department=None),
     HistorySource(
-        "swot", _("SWOT entry"), SwotEntry, url=_anchored("planning:swot-board", "swot-entry")
+        "swot",
+        _("SWOT entry"),
+        SwotEntry,
+        url=_anchored("planning:swot-board", "swot-entry"),
+        field_labels={"position": _("order on the board")},
     ),
     HistorySource("goal", _("Goal"), Goal, url=_url("planning:goal-detail")),
     HistorySource(

@@ -12,7 +12,9 @@ document.addEventListener("htmx:afterSettle", () => {
   card.removeAttribute("data-refocus");
   const active = document.activeElement;
   if (active && active !== document.body && document.body.contains(active) && !active.disabled) return;
-  const target = card.querySelector(`[data-dir="${want}"]:not([disabled])`)
-    || card.querySelector("[data-dir]:not([disabled])") || card;
+  // The button pressed may now be disabled (top or bottom reached): take the other direction.
+  const order = { up: ["up", "down", "edit"], down: ["down", "up", "edit"], edit: ["edit"] }[want] || [];
+  const target = order.map((dir) => card.querySelector(`[data-dir="${dir}"]:not([disabled])`))
+    .find(Boolean) || card;
   target.focus();
 });

@@ -56,6 +56,15 @@ def test_a_change_shows_who_what_and_old_to_new(people, client_for):
     assert events[1].action == "created" and events[1].who == people.head_sales
 
 
+def test_links_between_goals_and_swot_entries_show_as_names(people):
+    goal = GoalFactory(plan=people.plan, department=people.sales, title="Shorter cycles")
+    entry = swot_entry_create(plan=people.plan, kind="W", title="Slow enterprise deals")
+    save_versioned(goal, expected_version=1, changes={"swot_entries": [entry]})
+    events = activity.events_for_page(people.plan, activity.events_query(people.plan, kind="goal"))
+    linked = [c for e in events for c in e.changes if c.label == "Swot entries"]
+    assert [(c.old, c.new) for c in linked] == [("—", "Slow enterprise deals")]
+
+
 def test_page_lists_changes_comments_and_plan_changes(people, client_for):
     goal = GoalFactory(plan=people.plan, department=people.sales, title="Shorter cycles")
     swot_entry_create(plan=people.plan, kind="T", title="Compliance certifications")
