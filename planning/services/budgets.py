@@ -15,11 +15,17 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
 from planning.models import BudgetLine, Department, Plan
 
 Category = BudgetLine.Category
+
+# Sent after a grid save has committed, with `plan_id` and `category`. Bulk writes send no
+# post_save signals, so whoever keeps figures from budget lines up to date (the burn-rate alerts
+# in tracking) listens here; planning cannot import tracking.
+budget_lines_saved = Signal()
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,9 @@ def budget_lines_save(*, plan: Plan, category: str, changes: Sequence[CellChange
     if conflicts:
         raise BudgetConflict(conflicts)
     _write(plan, category, changes, current, by)
+    transaction.on_commit(
+        lambda: budget_lines_saved.send(sender=BudgetLine, plan_id=plan.pk, category=category)
+    )
     return len(changes)
 
 

@@ -109,6 +109,13 @@ def test_finance_pastes_a_row_of_twelve_months_and_saves(page, login, shot, peop
     assert page.inner_text("[data-grand-total]") == "515,000"
     assert "12 unsaved changes" in page.inner_text("[data-grid-status]")
 
+    # A semicolon-separated row (as some exports write it) fills from the cell pasted into.
+    page.locator(f"#cell-{people.marketing.pk}-9").click()
+    page.evaluate("text => navigator.clipboard.writeText(text)", "1 000;2 000;3 000")
+    page.keyboard.press("Control+V")
+    assert page.input_value(f"#cell-{people.marketing.pk}-11") == "3 000"
+    assert page.inner_text("[data-grand-total]") == "521,000"
+
     # Spreadsheet keys: Enter goes down, arrows move across.
     first.click()
     page.keyboard.press("ArrowUp")
@@ -127,13 +134,13 @@ def test_finance_pastes_a_row_of_twelve_months_and_saves(page, login, shot, peop
     assert page.locator("input.cell.invalid").count() == 0
     page.get_by_role("button", name="Save").click()
     page.wait_for_selector(".message-success")
-    assert "Saved 13 cells." in page.inner_text(".messages")
+    assert "Saved 16 cells." in page.inner_text(".messages")
     sales = BudgetLine.objects.filter(department=people.sales, category="opex")
     assert sum(line.amount for line in sales) == Decimal("500000.00")
     assert BudgetLine.objects.get(
         department=people.marketing, month=dt.date(2026, 2, 1)
     ).amount == Decimal("2.50")
-    assert page.inner_text("[data-grand-total]") == "515,002.50"
+    assert page.inner_text("[data-grand-total]") == "521,002.50"
     shot(page, "h3-budget-saved")
     assert page.console_errors == []
 

@@ -262,6 +262,27 @@ def test_save_keeps_history_of_every_cell(people):
     assert history.last().history_user == people.finance
 
 
+def test_a_save_tells_listeners_after_commit(people, django_capture_on_commit_callbacks):
+    received = []
+
+    def listener(sender, **kwargs):
+        received.append(kwargs)
+
+    service.budget_lines_saved.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            service.budget_lines_save(
+                plan=people.plan,
+                category="capex",
+                changes=[service.CellChange(people.sales.pk, JAN, Decimal(5), expected_version=0)],
+            )
+    finally:
+        service.budget_lines_saved.disconnect(listener)
+    assert received == [
+        {"signal": service.budget_lines_saved, "plan_id": people.plan.pk, "category": "capex"}
+    ]
+
+
 def test_service_refuses_negative_amounts_and_foreign_cells(people):
     from django.core.exceptions import ValidationError
 
