@@ -20,16 +20,16 @@ from decimal import Decimal
 
 from django.db.models import Sum
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils import dateformat, timezone
+from django.utils.formats import date_format, get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from planning.models import BudgetLine, Department, Goal, Plan
 from planning.permissions import Action, PlanAccess
-from tracking.cells import CellProblem, month_key
+from tracking.cells import CellProblem, format_value, month_key
 from tracking.forms import TypedCell, show_number
-from tracking.models import Kpi, Measurement, Spend
+from tracking.models import Kpi, Measurement, Source, Spend
 from tracking.services.measurements import GOAL, KPI, cell_key, open_until
 from tracking.services.spend import spend_key
 from tracking.thresholds import kpi_check
@@ -72,6 +72,7 @@ class GridCell:
     version: int
     editable: bool
     reference: str = ""
+    month_label: str = ""
     level: str = ""
     level_label: str = ""
     note: str = ""
@@ -189,12 +190,13 @@ def _stored_measurements(plan: Plan, department: Department) -> dict[str, Stored
     kpi_rows = Measurement.objects.filter(plan=plan, kpi__department=department)
     goal_rows = Measurement.objects.filter(plan=plan, goal__department=department)
     rows = (kpi_rows | goal_rows).select_related("entered_by")
-    return {
-        cell_key(KPI, m.kpi_id, m.period)
-        if m.kpi_id
-        else cell_key(GOAL, m.goal_id, m.period): _stored(m, m.value)
-        for m in rows
-    }
+    return _stored_cells(rows, _measurement_key, "value")
+
+
+def _measurement_key(m: Measurement) -> str:
+    if m.kpi_id:
+        return cell_key(KPI, m.kpi_id, m.period)
+    return cell_key(GOAL, m.goal_id, m.period)
 
 
 def _kpi_parts(plan: Plan, kpi: Kpi, access: PlanAccess):
@@ -206,7 +208,7 @@ def _kpi_parts(plan: Plan, kpi: Kpi, access: PlanAccess):
         else ""
     )
 
-    def reference(month: dt.date, value: Decimal | None) -> tuple[str, str]:
+    def reference(month: dt.date, value: Decimal | None) -> tuple[Decimal | None, str]:
         target = targets.get(month)
         level = kpi_check(
             value=None if value is None else float(value),
@@ -215,7 +217,7 @@ def _kpi_parts(plan: Plan, kpi: Kpi, access: PlanAccess):
             warning=float(kpi.warning_threshold),
             critical=float(kpi.critical_threshold),
         ).level
-        return show_number(target), level
+        return target, level
 
     return kpi.name, detail, url, access.can(Action.MEASURE, kpi), reference
 
@@ -229,7 +231,7 @@ def _goal_parts(plan: Plan, goal: Goal, access: PlanAccess, stored: dict[str, St
     ]
     detail = " · ".join(filter(None, [goal.unit, goal.get_direction_display(), _("Goal")]))
 
-    def reference(month: dt.date, value: Decimal | None) -> tuple[str, str]:
+    def reference(month: dt.date, value: Decimal | None) -> tuple[Decimal | None, str]:
         position = goal_position(
             plan_start=plan.start,
             baseline=goal.baseline,
@@ -242,7 +244,7 @@ def _goal_parts(plan: Plan, goal: Goal, access: PlanAccess, stored: dict[str, St
             threshold=float(plan.behind_threshold),
         )
         planned = None if position.planned is None else round(Decimal(position.planned), 2)
-        return show_number(planned), position.status if value is not None else ""
+        return planned, position.status if value is not None else ""
 
     url = goal.get_absolute_url()
     return goal.title, detail, url, access.can(Action.MEASURE, goal), reference
@@ -255,6 +257,15 @@ class _RowBuilder:
     overlay: GridOverlay
     stored: dict[str, Stored]
 
+    def __post_init__(self):
+        # Formats are looked up once per grid, not once per cell: a grid has hundreds.
+        self.month_labels = {m: date_format(m, "F Y") for m in self.months}
+        self.separator = get_format("DECIMAL_SEPARATOR")
+        self.notes = _Notes()
+
+    def number(self, value: Decimal | None) -> str:
+        return format_value(value, decimal_separator=self.separator)
+
     def row(self, kind, subject, label, detail, url, editable, reference) -> GridRow:
         cells = [
             self.cell(cell_key(kind, subject.pk, m), m, editable, reference) for m in self.months
@@ -263,8 +274,8 @@ class _RowBuilder:
 
     def cell(self, key: str, month: dt.date, editable: bool, reference: Callable) -> GridCell:
         saved = self.stored.get(key)
-        text = show_number(saved.value) if saved else ""
-        ref_text, level = reference(month, saved.value if saved else None)
+        text = self.number(saved.value) if saved else ""
+        ref_value, level = reference(month, saved.value if saved else None)
         css, word = CELL_LEVELS.get(level, ("", ""))
         cell = GridCell(
             key=key,
@@ -273,10 +284,11 @@ class _RowBuilder:
             original=text,
             version=saved.version if saved else 0,
             editable=editable and month <= self.last_open,
-            reference=ref_text,
+            reference=self.number(ref_value),
             level=css,
             level_label=word,
-            note=_note(saved),
+            month_label=self.month_labels[month],
+            note=self.notes.of(saved),
             has_history=saved is not None,
         )
         return _overlaid(cell, self.overlay)
@@ -296,22 +308,40 @@ def _overlaid(cell: GridCell, overlay: GridOverlay) -> GridCell:
     return cell
 
 
-def _stored(row, value: Decimal) -> Stored:
-    who = row.entered_by
-    return Stored(
-        value=value,
-        version=row.version,
-        by=(who.get_full_name() or who.username) if who else "",
-        at=row.entered_at,
-        source=row.get_source_display(),
-    )
+def _stored_cells(rows, key_of: Callable, value_field: str) -> dict[str, Stored]:
+    """Saved cells by key. Names and source labels are looked up once each, not once per row."""
+    sources = {code: str(label) for code, label in Source.choices}
+    names: dict[int | None, str] = {None: ""}
+    stored = {}
+    for row in rows:
+        if row.entered_by_id not in names:
+            who = row.entered_by
+            names[row.entered_by_id] = who.get_full_name() or who.username
+        stored[key_of(row)] = Stored(
+            value=getattr(row, value_field),
+            version=row.version,
+            by=names[row.entered_by_id],
+            at=row.entered_at,
+            source=sources.get(row.source, row.source),
+        )
+    return stored
 
 
-def _note(saved: Stored | None) -> str:
-    if saved is None:
-        return ""
-    when = date_format(timezone.localtime(saved.at), "SHORT_DATETIME_FORMAT") if saved.at else ""
-    return " · ".join(filter(None, [saved.by, when, saved.source]))
+class _Notes:
+    """Who entered a saved value, on which day and how, for the cell's tooltip (the history
+    popover has the exact time). Days repeat across a grid, so each is formatted once."""
+
+    def __init__(self):
+        self.day_format = get_format("SHORT_DATE_FORMAT")
+        self.days: dict[dt.date, str] = {}
+
+    def of(self, saved: Stored | None) -> str:
+        if saved is None:
+            return ""
+        day = timezone.localtime(saved.at).date() if saved.at else None
+        if day is not None and day not in self.days:
+            self.days[day] = dateformat.format(day, self.day_format)
+        return " · ".join(filter(None, [saved.by, self.days.get(day, ""), saved.source]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -330,10 +360,11 @@ def spend_grid(
     overlay = overlay or GridOverlay()
     months, last_open = plan.month_starts(), open_until(today)
     departments = list(plan.departments.order_by("name"))
-    stored = {
-        spend_key(s.department_id, s.category, s.month): _stored(s, s.amount)
-        for s in Spend.objects.filter(plan=plan, category=category).select_related("entered_by")
-    }
+    stored = _stored_cells(
+        Spend.objects.filter(plan=plan, category=category).select_related("entered_by"),
+        lambda s: spend_key(s.department_id, s.category, s.month),
+        "amount",
+    )
     budgets = _budgets(plan, category)
     build = _RowBuilder(months=months, last_open=last_open, overlay=overlay, stored=stored)
     editable = access.can(Action.EDIT_BUDGET)
@@ -342,7 +373,7 @@ def spend_grid(
         budget = {m: budgets.get((department.pk, m)) for m in months}
 
         def reference(month, value, budget=budget):
-            return _whole(budget[month]), ""
+            return _rounded(budget[month]), ""
 
         row = GridRow(
             kind=category,
@@ -403,9 +434,13 @@ def _add_totals(row: GridRow, *, spent, budget: dict) -> None:
         row.total_level, row.total_label = "behind", _("over budget")
 
 
-def _whole(amount: Decimal | None) -> str:
+def _rounded(amount: Decimal | None) -> Decimal | None:
     """Money for comparison, in whole currency units: cents only clutter a budget column."""
-    return "" if amount is None else show_number(amount.quantize(Decimal(1)))
+    return None if amount is None else amount.quantize(Decimal(1))
+
+
+def _whole(amount: Decimal | None) -> str:
+    return show_number(_rounded(amount))
 
 
 def _percent(share: Decimal | None) -> str:
