@@ -12,6 +12,7 @@ The CAS `UPDATE … WHERE version = expected` takes the row lock (PostgreSQL) or
 with another writer."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -90,35 +91,49 @@ class ConflictRow:
 
 
 def conflict_rows(form: forms.BaseForm, current: models.Model) -> list[ConflictRow]:
-    """Field by field: what this person typed next to what the other person saved."""
+    """Field by field: what this person typed next to what the other person saved, both shown
+    the way the form shows them (choice labels, names), so only real differences stand out."""
     rows = []
     for name, field in form.fields.items():
-        if name == "version":
+        if name == "version" or isinstance(field.widget, forms.HiddenInput):
             continue
-        yours = form.cleaned_data.get(name, form.data.get(name, ""))
-        theirs = _display(current, name)
-        rows.append(ConflictRow(str(field.label or name), _text(yours), theirs))
+        yours = form.cleaned_data.get(name) if name in form.cleaned_data else form.data.get(name)
+        theirs = _model_value(current, name)
+        rows.append(
+            ConflictRow(str(field.label or name), _show(field, yours), _show(field, theirs))
+        )
     return rows
 
 
-def _display(obj: models.Model, name: str) -> str:
+def _model_value(obj: models.Model, name: str) -> Any:
     try:
         field = obj._meta.get_field(name)
     except Exception:  # a form-only field (no model field): nothing to compare with
-        return ""
+        return None
     if field.many_to_many:
-        return ", ".join(str(o) for o in getattr(obj, name).all())
-    if field.choices:
-        return str(getattr(obj, f"get_{name}_display")())
-    return _text(getattr(obj, name))
+        return list(getattr(obj, name).all())
+    return getattr(obj, name)
 
 
-def _text(value: Any) -> str:
-    if value is None:
+def _show(field: forms.Field, value: Any) -> str:
+    """A value as a person reads it in this form field."""
+    if value is None or value == "":
         return ""
     if isinstance(value, list | tuple | models.QuerySet):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(sorted(_show(field, v) for v in value))
+    if isinstance(value, models.Model):
+        return _person(value) if hasattr(value, "get_full_name") else str(value)
+    choices = getattr(field, "choices", None)
+    if choices and not isinstance(field, forms.ModelChoiceField):
+        labels = {str(k): str(v) for k, v in choices}
+        return labels.get(str(value), str(value))
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
     return str(value)
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 CONFLICT_MESSAGE = _(
