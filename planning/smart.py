@@ -72,7 +72,12 @@ class CriterionResult:
 
     key: str
     passed: bool
-    hint: str
+    hint: str  # lazy: translated when shown, in the reader's language
+
+    @property
+    def letter(self) -> str:
+        """S, M, A, R or T: the criterion's letter in the acronym (not translated)."""
+        return "SMART"[CRITERIA.index(self.key)]
 
     @property
     def label(self) -> str:
@@ -134,9 +139,9 @@ def quarter_of(day: dt.date, quarter_ends: tuple[dt.date, ...]) -> int | None:
 
 def _result(key: str, missing: list, ok_hint) -> CriterionResult:
     if not missing:
-        return CriterionResult(key, True, str(ok_hint))
+        return CriterionResult(key, True, ok_hint)
     items = format_lazy("{}" + ", {}" * (len(missing) - 1), *missing)
-    return CriterionResult(key, False, str(format_lazy(_("Missing: {}."), items)))
+    return CriterionResult(key, False, format_lazy(_("Missing: {}."), items))
 
 
 def _blank(text: str) -> bool:
@@ -176,7 +181,7 @@ def _measurable(f: GoalFacts) -> CriterionResult:
         return _result("measurable", missing, "")
     if f.target == f.baseline:
         return CriterionResult(
-            "measurable", False, str(_("The target equals the baseline: nothing would change."))
+            "measurable", False, _("The target equals the baseline: nothing would change.")
         )
     return _result("measurable", [], _("Metric, unit, baseline and target are set."))
 
@@ -194,21 +199,19 @@ def _achievable(f: GoalFacts) -> CriterionResult:
 
 def _relevant(f: GoalFacts) -> CriterionResult:
     if f.has_parent or f.swot_count or f.priority_count:
-        return CriterionResult("relevant", True, str(_("Linked to what it serves.")))
+        return CriterionResult("relevant", True, _("Linked to what it serves."))
     return CriterionResult(
         "relevant",
         False,
-        str(_("Missing: a link to a parent goal, a SWOT entry or a strategic priority.")),
+        _("Missing: a link to a parent goal, a SWOT entry or a strategic priority."),
     )
 
 
 def _time_bound(f: GoalFacts) -> CriterionResult:
     if f.due_date is None:
-        return CriterionResult("time_bound", False, str(_("Missing: a due date.")))
+        return CriterionResult("time_bound", False, _("Missing: a due date."))
     if not (f.plan_start <= f.due_date <= f.quarter_ends[-1]):
-        return CriterionResult(
-            "time_bound", False, str(_("The due date lies outside the plan year."))
-        )
+        return CriterionResult("time_bound", False, _("The due date lies outside the plan year."))
     due_quarter = quarter_of(f.due_date, f.quarter_ends)
     lacking = [q for q in QUARTERS if q <= due_quarter and q not in f.checkpoint_quarters]
     if lacking:
@@ -216,8 +219,8 @@ def _time_bound(f: GoalFacts) -> CriterionResult:
         return CriterionResult(
             "time_bound",
             False,
-            str(format_lazy(_("Missing: a checkpoint for {}."), quarters)),
+            format_lazy(_("Missing: a checkpoint for {}."), quarters),
         )
     return CriterionResult(
-        "time_bound", True, str(_("Due inside the plan year, with a checkpoint each quarter."))
+        "time_bound", True, _("Due inside the plan year, with a checkpoint each quarter.")
     )

@@ -106,6 +106,7 @@ def goal_update(
     return fresh
 
 
+@transaction.atomic
 def checkpoints_set(*, goal: Goal, values: dict[int, Decimal | None]) -> None:
     """Planned values at the end of quarters 1..4; None removes a quarter's checkpoint."""
     existing = {c.quarter: c for c in goal.checkpoints.all()}

@@ -589,3 +589,10 @@ def test_due_dates_follow_the_plan_year_of_an_april_plan(client_for):
     data = form_data(department=department.pk, owner=leader.pk, due_date="2026-03-31")
     response = client_for(leader).post(url("goal-create", plan), data)
     assert "inside the plan year" in " ".join(response.context["form"].errors["due_date"])
+
+
+def test_large_ids_in_links_have_no_thousands_separators(people, client_for):
+    goal = smart_goal(people.plan, people.sales, people.head_sales, id=12345)
+    html = client_for(people.leader).get(url("goal-tree", people.plan)).content.decode()
+    assert f"?parent={goal.pk}" in html and 'data-goal="12345"' in html
+    assert "12,345" not in html
