@@ -22,7 +22,7 @@ from django.db import models
 from django.db.models import CharField, F, IntegerField, Q, Value, Window
 from django.db.models.functions import Coalesce, Lag
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from planning.models import (
@@ -266,7 +266,14 @@ def _name_of(obj) -> str:
 def _shown_fields(source: HistorySource):
     history_model = source.history_model
     fields = [*history_model.tracked_fields, *history_model._history_m2m_fields]
-    return [f for f in fields if f.name not in HIDDEN_FIELDS]
+    # Timestamps kept by Django itself (auto_now) are bookkeeping too.
+    return [
+        f
+        for f in fields
+        if f.name not in HIDDEN_FIELDS
+        and not getattr(f, "auto_now", False)
+        and not getattr(f, "auto_now_add", False)
+    ]
 
 
 def _value(record, model_field: models.Field):
@@ -336,6 +343,8 @@ def display(model_field: models.Field, value, names: Labels) -> str:
         whole = value == value.to_integral_value()
         value = value.quantize(Decimal(1)) if whole else value.normalize()
         return formats.number_format(value, use_l10n=True, force_grouping=True)
+    if isinstance(value, dt.datetime):
+        return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
     if isinstance(value, dt.date):
         return formats.date_format(value, "SHORT_DATE_FORMAT")
     return str(value)

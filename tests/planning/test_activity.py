@@ -221,3 +221,23 @@ def test_feed_queries_are_bounded_by_the_kinds_not_the_rows(people, client_for):
     bound = empty + len(activity.kinds()) + 6  # records per kind + names per related model
     for page in (1, 2, 3, 4):
         assert _queries(client, feed_url(people.plan, f"page={page}")) <= bound
+
+
+def test_other_apps_add_their_models_to_the_feed(people, monkeypatch):
+    """The contract for tracking and reviews: register a HistorySource in AppConfig.ready()."""
+    from tests.factories import SpendFactory
+    from tracking.models import Spend
+
+    source = activity.HistorySource(
+        "spend", "Spend", Spend, title=lambda record, names: f"{record.month:%b %Y}"
+    )
+    monkeypatch.setitem(activity._SOURCES, "spend", source)
+    spend = SpendFactory(plan=people.plan, department=people.sales, amount=Decimal("1000"))
+    save_versioned(spend, expected_version=1, changes={"amount": Decimal("1250.50")})
+    rows = activity.events_query(people.plan, kind="spend", department_id=people.sales.pk)
+    events = activity.events_for_page(people.plan, rows)
+    assert [(e.action, e.title) for e in events] == [
+        ("changed", "Jan 2026"),
+        ("created", "Jan 2026"),
+    ]
+    assert [(c.label, c.old, c.new) for c in events[0].changes] == [("Amount", "1,000", "1,250.5")]
