@@ -13,6 +13,7 @@ Every view and API endpoint asks here: `access = plan_access(user, plan)` then
 - no membership: sees nothing of the plan (404).
 
 The owner of a goal or initiative may update its status and measurements in any department.
+An alert may be acknowledged by leadership, its owner and the heads of its department.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class Action(enum.StrEnum):
     MANAGE_PLAN = "manage_plan"
     RUN_REVIEW = "run_review"
     IMPORT = "import"
+    ACKNOWLEDGE = "acknowledge"
 
 
 @dataclass(frozen=True)
@@ -228,6 +230,17 @@ def _can_import(access: PlanAccess, obj) -> bool:
     return access.is_leadership or access.is_finance or bool(access.head_of | access.contributor_of)
 
 
+def _can_acknowledge(access: PlanAccess, obj) -> bool:
+    """An alert (tracking, recognised by its fields): leadership, its owner, and the heads
+    of its department."""
+    if access.is_leadership:
+        return True
+    if access.user_id is not None and getattr(obj, "owner_id", None) == access.user_id:
+        return True
+    department_id = getattr(obj, "department_id", None)
+    return department_id is not None and department_id in access.head_of
+
+
 _CHECKS = {
     Action.VIEW: _can_view,
     Action.EDIT: _can_edit,
@@ -240,6 +253,7 @@ _CHECKS = {
     Action.MANAGE_PLAN: _leadership_only,
     Action.RUN_REVIEW: _leadership_only,
     Action.IMPORT: _can_import,
+    Action.ACKNOWLEDGE: _can_acknowledge,
 }
 
 
