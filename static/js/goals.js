@@ -20,3 +20,13 @@ document.addEventListener("DOMContentLoaded", () => {
   watched.forEach((el) => { el.addEventListener("input", update); el.addEventListener("change", update); });
   update();
 });
+
+// Once the goal form is being saved, the live SMART check stops asking: a check that lands
+// during the save would only race with it.
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.getElementById("goal-form");
+  if (!form) return;
+  let saving = false;
+  form.addEventListener("submit", () => { saving = true; });
+  form.addEventListener("htmx:confirm", (event) => { if (saving) event.preventDefault(); });
+});
