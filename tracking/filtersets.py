@@ -3,11 +3,12 @@
 Filter choices are limited to the plan of the request (`request.plan`, set by `plan_view`)."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from planning.models import Department
-from tracking.models import Kpi, Source
+from tracking.models import Alert, Kpi, Source
 
 
 def _plan_departments(request):
@@ -39,3 +40,54 @@ class KpiFilterSet(django_filters.FilterSet):
         return queryset.filter(
             Q(code__icontains=value) | Q(name__icontains=value) | Q(unit__icontains=value)
         )
+
+
+class AlertFilterSet(django_filters.FilterSet):
+    """Alerts by state (open or acknowledged unless asked otherwise), rule, severity,
+    department, and "only mine" (the person's own alerts)."""
+
+    ACTIVE, ALL = "active", "all"
+    STATE_CHOICES = [
+        (ACTIVE, _("Open or acknowledged")),
+        *Alert.State.choices,
+        (ALL, _("All, including resolved")),
+    ]
+
+    state = django_filters.ChoiceFilter(
+        choices=STATE_CHOICES, method="filter_state", label=_("State"), empty_label=None
+    )
+    rule = django_filters.ChoiceFilter(
+        choices=Alert.Rule.choices, label=_("Rule"), empty_label=_("Any rule")
+    )
+    severity = django_filters.ChoiceFilter(
+        choices=Alert.Severity.choices, label=_("Severity"), empty_label=_("Any severity")
+    )
+    department = django_filters.ModelChoiceFilter(
+        queryset=_plan_departments, label=_("Department"), empty_label=_("All departments")
+    )
+    mine = django_filters.BooleanFilter(
+        method="filter_mine", label=_("Only mine"), widget=forms.CheckboxInput
+    )
+
+    class Meta:
+        model = Alert
+        fields = ["state", "rule", "severity", "department"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and not data.get("state"):
+            data = data.copy()
+            data["state"] = self.ACTIVE
+        super().__init__(data, *args, **kwargs)
+
+    def filter_state(self, queryset, name, value):
+        if value == self.ACTIVE:
+            return queryset.exclude(state=Alert.State.RESOLVED)
+        if value == self.ALL:
+            return queryset
+        return queryset.filter(state=value)
+
+    def filter_mine(self, queryset, name, value):
+        user = getattr(self.request, "user", None)
+        if not value or user is None:
+            return queryset
+        return queryset.filter(owner_id=user.pk)
