@@ -29,6 +29,7 @@ from planning.models import (
     ResourceRequirement,
     SwotEntry,
 )
+from planning.services.approval import plan_baseline_freeze
 from tracking.models import Kpi, KpiTarget, Measurement, Source, Spend
 
 EXAMPLE_PLAN_NAME = "Northwind Cloud — AOP {year}"
@@ -524,6 +525,12 @@ INITIATIVES = {
 
 # goal key: [(category, description, needed, available, cost, urgent, important)]
 RESOURCES = {
+    "revenue": [
+        ("people", "Enterprise deal desk (pricing and legal support)", 2, 1, 140000, False, True),
+    ],
+    "engineer": [
+        ("budget", "Recruiting fee for a senior engineer", 1, 0, 30000, True, True),
+    ],
     "aes": [
         ("people", "Hire enterprise sales leads (4 AEs)", 4, 0, 180000, True, True),
         ("training", "Sales enablement for enterprise deals", 6, 1, 15000, False, True),
@@ -661,6 +668,8 @@ def load_example_plan(today: dt.date | None = None) -> tuple[Plan, bool]:
     _kpis(plan, departments, goals, users, elapsed)
     _budgets_and_spend(plan, departments, users, elapsed)
     _comments(plan, users, goals, initiatives)
+    # The approved plan's baseline, as leadership froze it in January.
+    plan_baseline_freeze(plan=plan, user=users["ceo"])
     return plan, True
 
 

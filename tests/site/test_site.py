@@ -161,3 +161,18 @@ def test_production_settings_pass_the_deploy_check():
         "WARNING",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_goal_of_the_example_plan_passes_the_smart_check(db):
+    from planning.goal_selectors import goal_with_smart
+
+    plan, _ = load_example_plan()
+    for goal in plan.goals.all():
+        _goal, result = goal_with_smart(plan, goal.pk)
+        failing = [c.key for c in result.criteria if not c.passed]
+        assert not failing, f"{goal.title}: {failing}"
+
+
+def test_the_example_plan_has_a_frozen_baseline(db):
+    plan, _ = load_example_plan()
+    assert plan.baselines.count() == 1

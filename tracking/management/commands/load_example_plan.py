@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from tracking.demo import load_example_plan
+from tracking.services.alerts import alerts_recompute
 
 
 class Command(BaseCommand):
@@ -10,15 +11,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         plan, created = load_example_plan()
-        if created:
-            self._recompute(plan)
-            self.stdout.write(self.style.SUCCESS(f"Loaded the example plan “{plan.name}”."))
-        else:
+        if not created:
             self.stdout.write(f"The example plan “{plan.name}” is already loaded; nothing changed.")
-
-    def _recompute(self, plan):
-        try:
-            from tracking.services.alerts import alerts_recompute
-        except ImportError:  # alert jobs not installed in this build
             return
-        alerts_recompute(plan_id=plan.pk)
+        counts = alerts_recompute(plan_id=plan.pk)
+        self.stdout.write(self.style.SUCCESS(f"Loaded the example plan “{plan.name}”."))
+        self.stdout.write(f"Alerts computed: {counts}")
