@@ -614,7 +614,7 @@ BUDGETS = {
     ),
     # Product: the worked example of SPEC §4.3 — 500,000 equally phased, 410,000 spent by June.
     "product": (
-        [round(500000 / 12, 2)] * 12,
+        [41666.67] * 11 + [41666.63],  # 500,000 in twelve near-equal parts
         [60000, 70000, 75000, 70000, 70000, 65000, 0, 0, 0, 0, 0, 0],
     ),
     "engineering": (
