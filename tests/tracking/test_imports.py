@@ -453,6 +453,29 @@ def test_importing_again_replaces_the_value_and_history_keeps_the_old_one(people
     assert new.history.get().history_type == "+"
 
 
+def test_every_row_written_gets_one_history_row_and_nothing_else_changes(people, kpis):
+    goal = GoalFactory(plan=people.plan, department=people.sales)
+    untouched = MeasurementFactory(plan=people.plan, goal=goal, period=dt.date(2026, 1, 1))
+    MeasurementFactory(plan=people.plan, goal=goal, period=dt.date(2026, 2, 1), value=Decimal("3"))
+    rows = [
+        ["pipeline", None, "2026-01", 1],  # new
+        [None, goal.pk, "2026-02", 4],  # replaces 3
+        [None, goal.pk, "2026-03", 5],  # new
+    ]
+    before = Measurement.history.count()
+    job = _validate(people, people.leader, _xlsx(rows))
+    job = service.import_commit(job=job, user=people.leader)
+    assert job.summary["written"] == {"inserted": 2, "replaced": 1}
+    assert Measurement.history.count() == before + 3
+    assert sorted(
+        Measurement.history.filter(history_user=people.leader).values_list(
+            "history_type", flat=True
+        )
+    ) == ["+", "+", "~"]
+    untouched.refresh_from_db()
+    assert untouched.version == 1 and untouched.value == Decimal("1")
+
+
 def test_a_value_equal_to_the_stored_one_is_left_alone(people, kpis):
     same = MeasurementFactory(
         plan=people.plan,
