@@ -1173,11 +1173,14 @@ def team_blocks_heatmap(
     since: Mapping[tuple[str, str], dt.date],
     *,
     as_of: dt.date,
+    limit: int = 20,
 ) -> Figure:
     """Who blocks whom: rows are blocking teams, columns blocked teams, each cell the number
-    of blocked initiatives and since when the oldest is blocked."""
-    blocking = [t for t in teams if any(counts.get((t, o), 0) for o in teams)]
-    blocked = [t for t in teams if any(counts.get((o, t), 0) for o in teams)]
+    of blocked initiatives and since when the oldest is blocked. At most `limit` teams each
+    way, those blocking (or blocked) most first; the title speaks of all of them."""
+    order = {team: position for position, team in enumerate(teams)}
+    blocking = _most(counts, 0, order, limit)
+    blocked = _most(counts, 1, order, limit)
     z = [[counts.get((a, b)) or None for b in blocked] for a in blocking]
     text = [[_cell_text(counts.get((a, b)), since.get((a, b))) for b in blocked] for a in blocking]
     heat = {
@@ -1215,6 +1218,19 @@ def team_blocks_heatmap(
         yaxis=_axis(autorange="reversed", showgrid=False, tickfont={"size": 15}, fixedrange=True),
     )
     return _figure([heat], layout)
+
+
+def _most(
+    counts: Mapping[tuple[str, str], int], side: int, order: Mapping[str, int], limit: int
+) -> list[str]:
+    """The teams on one side of the (blocking, blocked) pairs with the most blocked
+    initiatives, at most `limit`, shown in the given team order."""
+    totals: dict[str, int] = {}
+    for pair, n in counts.items():
+        if n:
+            totals[pair[side]] = totals.get(pair[side], 0) + n
+    top = sorted(totals, key=lambda team: (-totals[team], order.get(team, 0)))[:limit]
+    return sorted(top, key=lambda team: order.get(team, 0))
 
 
 def _cell_text(count: int | None, since: dt.date | None) -> str:

@@ -24,6 +24,7 @@ from tracking.variance import month_end
 BULLET_LIMIT = 30
 GANTT_LIMIT = 40
 BLOCKER_TABLE_LIMIT = 50
+DEPARTMENT_LIMIT = 30  # departments in the finance charts unless "show all"
 
 
 # Characters that must not appear raw inside <script> (as Django's json_script escapes them).
@@ -288,9 +289,10 @@ def _graph(links: list[dict]) -> tuple[dict[int, Node], list[tuple[int, int]]]:
 # Finance -------------------------------------------------------------------------------------
 
 
-def finance_dashboard(plan: Plan, month: dt.date) -> dict:
+def finance_dashboard(plan: Plan, month: dt.date, show_all: bool = False) -> dict:
     """Burn per department against plan, spend ÷ budget per department and month, and the
-    year-end forecast with the month each budget runs out."""
+    year-end forecast with the month each budget runs out — for the departments that used
+    the largest share of their budget (all of them with `show_all`)."""
     departments = selectors.departments(plan)
     if not departments:
         return {"has_departments": False}
@@ -305,9 +307,12 @@ def finance_dashboard(plan: Plan, month: dt.date) -> dict:
         threshold=plan.burn_threshold,
         department_ids=list(names),
     )
-    rows = _department_burns(plan, positions, names)
+    ranked = _department_burns(plan, positions, names)
+    shown = ranked if show_all else ranked[:DEPARTMENT_LIMIT]
+    rows = [row for _id, row in shown]
+    ids = [department_id for department_id, _row in shown]
     months = plan.month_starts()
-    grid_budget, grid_spend = _grid(budget, names, months), _grid(spend, names, months)
+    grid_budget, grid_spend = _grid(budget, ids, months), _grid(spend, ids, months)
     grid_spend = [
         [v if m <= month else None for m, v in zip(months, row, strict=True)] for row in grid_spend
     ]
@@ -320,7 +325,7 @@ def finance_dashboard(plan: Plan, month: dt.date) -> dict:
         "heatmap": _chart(
             "chart-heatmap",
             charts.spend_heatmap(
-                list(names.values()), months, grid_budget, grid_spend, as_of=month
+                [row.department for row in rows], months, grid_budget, grid_spend, as_of=month
             ),
         ),
         "forecast": _chart(
@@ -328,40 +333,42 @@ def finance_dashboard(plan: Plan, month: dt.date) -> dict:
             charts.forecast_bars(rows, as_of=month, currency=plan.currency, plan_end=plan.end),
         ),
         "burn_rows": rows,
+        "departments_shown": len(rows),
+        "departments_total": len(ranked),
+        "department_limit": DEPARTMENT_LIMIT,
     }
 
 
 def _department_burns(
     plan: Plan, positions: pd.DataFrame, names: dict[int, str]
-) -> list[charts.DepartmentBurn]:
-    """Burn per department, the highest share of budget used first."""
+) -> list[tuple[int, charts.DepartmentBurn]]:
+    """(department id, burn) per department, the highest share of budget used first."""
     starts = plan.month_starts()
     rows = []
     for p in positions.itertuples():
         runs_out = None if pd.isna(p.runs_out_month) else starts[int(p.runs_out_month) - 1]
-        rows.append(
-            charts.DepartmentBurn(
-                department=names.get(p.department_id, "?"),
-                budget=p.budget,
-                spent=p.spent,
-                used_share=_or_none(p.spent_share),
-                planned_share=_or_none(p.planned_share),
-                burn_early=bool(p.burn_early),
-                forecast=_or_none(p.forecast),
-                run_out=runs_out,
-            )
+        burn = charts.DepartmentBurn(
+            department=names.get(p.department_id, "?"),
+            budget=p.budget,
+            spent=p.spent,
+            used_share=_or_none(p.spent_share),
+            planned_share=_or_none(p.planned_share),
+            burn_early=bool(p.burn_early),
+            forecast=_or_none(p.forecast),
+            run_out=runs_out,
         )
-    return sorted(rows, key=lambda r: (-(r.used_share or 0), r.department))
+        rows.append((int(p.department_id), burn))
+    return sorted(rows, key=lambda pair: (-(pair[1].used_share or 0), pair[1].department))
 
 
 def _or_none(value):
     return None if pd.isna(value) else float(value)
 
 
-def _grid(frame: pd.DataFrame, names: dict[int, str], months: list[dt.date]) -> list[list]:
-    """department × month amounts (None where nothing was booked), rows in `names` order."""
+def _grid(frame: pd.DataFrame, ids: list[int], months: list[dt.date]) -> list[list]:
+    """department × month amounts (None where nothing was booked), rows in `ids` order."""
     cells = {(d, m.replace(day=1)): float(a) for d, m, a in frame.itertuples(index=False)}
-    return [[cells.get((d, m)) for m in months] for d in names]
+    return [[cells.get((d, m)) for m in months] for d in ids]
 
 
 # Dependencies -----------------------------------------------------------------------------------

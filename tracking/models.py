@@ -222,7 +222,15 @@ class Alert(models.Model):
                 name="alert_one_per_rule_subject_period",
             ),
         ]
-        indexes = [models.Index(fields=["plan", "state"])]
+        indexes = [
+            models.Index(fields=["plan", "state"]),
+            # The most pressing open alerts first (dashboards, plan home) by walking the
+            # index, whatever the number of alerts: severity, then newest month, then newest.
+            models.Index(
+                fields=["plan", "state", "severity", "-period", "-id"],
+                name="alert_pressing_first",
+            ),
+        ]
 
     def __str__(self):
         return self.message

@@ -30,9 +30,10 @@ def _month_range(month: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def _figures(plan: Plan, month: dt.date, department_id: int | None) -> QuerySet[GoalFigure]:
-    figures = GoalFigure.objects.filter(plan=plan, period__range=_month_range(month)).exclude(
-        goal__status=Goal.Status.DROPPED
-    )
+    """The goal figures of `month`. The alert job keeps figures only for goals it evaluates
+    (active and achieved ones; a dropped goal's figures go at its next run), so no join to
+    the goals is needed to leave dropped goals out."""
+    figures = GoalFigure.objects.filter(plan=plan, period__range=_month_range(month))
     if department_id is not None:
         figures = figures.filter(goal__department_id=department_id)
     return figures
@@ -69,32 +70,37 @@ def goal_figures_worst_first(
     plan: Plan, month: dt.date, department_id: int | None = None, limit: int | None = 30
 ) -> list[GoalFigureRow]:
     """Goal figures at `month`, behind first, then at risk, no data, on track; within a status
-    the largest shortfall first (one query, at most `limit` rows)."""
+    the largest shortfall first (two queries: the narrow figure rows are ranked alone, then
+    the goals of the chosen rows are read)."""
     rank = Case(
         *[When(status=status, then=Value(i)) for i, status in enumerate(STATUS_ORDER)],
         default=Value(len(STATUS_ORDER)),
         output_field=IntegerField(),
     )
-    rows = (
+    figures = (
         _figures(plan, month, department_id)
         .annotate(rank=rank)
-        .order_by("rank", F("shortfall").desc(nulls_last=True), "goal__title", "goal_id")
-        .values_list(
-            "goal_id",
-            "goal__title",
-            "goal__department__name",
-            "goal__unit",
-            "goal__baseline",
-            "goal__target",
-            "planned",
-            "actual",
-            "shortfall",
-            "status",
-        )
+        .order_by("rank", F("shortfall").desc(nulls_last=True), "goal_id")
+        .values_list("goal_id", "planned", "actual", "shortfall", "status")
     )
-    if limit is not None:
-        rows = rows[:limit]
-    return [GoalFigureRow(*row[:2], row[2] or "", *row[3:]) for row in rows]
+    figures = list(figures[:limit] if limit is not None else figures)
+    goals = {
+        row[0]: row[1:]
+        for row in Goal.objects.filter(pk__in=[f[0] for f in figures]).values_list(
+            "pk", "title", "department__name", "unit", "baseline", "target"
+        )
+    }
+    return [
+        GoalFigureRow(goal_id, *_goal_fields(goals.get(goal_id)), *rest)
+        for goal_id, *rest in figures
+    ]
+
+
+def _goal_fields(fields) -> tuple:
+    if fields is None:  # deleted between the two reads
+        return ("–", "", "", None, None)
+    title, department, unit, baseline, target = fields
+    return (title, department or "", unit, baseline, target)
 
 
 def goal_count(plan: Plan, department_id: int | None = None) -> int:
@@ -109,27 +115,33 @@ def goal_count(plan: Plan, department_id: int | None = None) -> int:
 
 
 def open_alerts(plan: Plan, limit: int = 10, department_id: int | None = None) -> list[Alert]:
-    """The open alerts worth looking at first: critical before warning, newest month first."""
+    """The open alerts worth looking at first: critical before warning, newest month first.
+    One query per severity, each walking the `alert_pressing_first` index and stopping after
+    `limit` rows, so the cost does not grow with the number of alerts."""
     alerts = Alert.objects.filter(plan=plan, state=Alert.State.OPEN)
     if department_id is not None:
         alerts = alerts.filter(department_id=department_id)
-    severity = Case(
-        When(severity=Alert.Severity.CRITICAL, then=Value(0)),
-        default=Value(1),
-        output_field=IntegerField(),
-    )
-    return list(
-        alerts.select_related("department", "owner")
-        .annotate(severity_rank=severity)
-        .order_by("severity_rank", "-period", "rule", "id")[:limit]
-    )
+    pressing = [
+        list(
+            alerts.filter(severity=severity)
+            .select_related("department", "owner")
+            .order_by("-period", "-id")[:limit]
+        )
+        for severity in (Alert.Severity.CRITICAL, Alert.Severity.WARNING)
+    ]
+    return [*pressing[0], *pressing[1]][:limit]
+
+
+# Counting stops here: "1,000+" says enough, and the count then costs the same at any size.
+ALERT_COUNT_CAP = 1_000
 
 
 def open_alert_count(plan: Plan, department_id: int | None = None) -> int:
+    """How many alerts are open, counted up to ALERT_COUNT_CAP + 1 (then shown as "1,000+")."""
     alerts = Alert.objects.filter(plan=plan, state=Alert.State.OPEN)
     if department_id is not None:
         alerts = alerts.filter(department_id=department_id)
-    return alerts.count()
+    return alerts.order_by()[: ALERT_COUNT_CAP + 1].count()
 
 
 # Departments ----------------------------------------------------------------------------------

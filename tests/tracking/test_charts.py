@@ -458,3 +458,13 @@ def test_figures_serialise_to_json_for_the_page():
 def test_numbers_are_rounded_not_cut_off():
     assert chart_functions.number(81.99996) == "82"
     assert chart_functions.percent(Decimal("0.8199999")) == "82 %"
+
+
+def test_team_matrix_keeps_the_teams_that_block_most_but_the_title_counts_all():
+    counts = {("Engineering", "Sales"): 3, ("Legal", "Sales"): 1, ("Engineering", "Support"): 1}
+    fig = charts.team_blocks_heatmap(
+        ["Engineering", "Legal", "Sales", "Support"], counts, {}, as_of=AS_OF, limit=1
+    )
+    assert list(fig.data[0].y) == ["Engineering"]
+    assert list(fig.data[0].x) == ["Sales"]
+    assert charts.finding(fig) == "Engineering blocks 4 initiatives of 2 other teams"

@@ -402,3 +402,39 @@ def _worked_example_budget(plan, department):
             category=BudgetLine.Category.OPEX,
             amount=Decimal(410_000) / 6,
         )
+
+
+def test_open_alert_count_stops_at_the_cap(people, client_for):
+    Alert.objects.bulk_create(
+        Alert(
+            plan=people.plan,
+            rule="milestone_overdue",
+            subject_type="milestone",
+            subject_id=i,
+            period=D(2026, 3, 1),
+            message=f"Milestone {i} overdue",
+        )
+        for i in range(1_001)
+    )
+    html = client_for(people.viewer).get(url(people.plan, "company")).content.decode()
+    assert "1,000+ open alerts" in html
+    assert html.count('class="alert-message"') == 10
+
+
+def test_finance_dashboard_shows_the_thirty_heaviest_burners_unless_asked(people, client_for):
+    for i in range(32):
+        department = DepartmentFactory(plan=people.plan, name=f"Team {i:02d}")
+        BudgetLineFactory(
+            plan=people.plan, department=department, month=D(2026, 1, 1), amount=Decimal(1000)
+        )
+        SpendFactory(
+            plan=people.plan, department=department, month=D(2026, 1, 1), amount=Decimal(10 * i)
+        )
+    client = client_for(people.finance)
+    capped = client.get(url(people.plan, "finance", "as_of=2026-01"))
+    burn = figure(capped, "chart-burn-departments")
+    assert len(burn["data"][0]["y"]) == 30
+    assert burn["layout"]["yaxis"]["ticktext"][0] == "Team 31"  # the largest share first
+    assert "Show all departments" in capped.content.decode()
+    everything = client.get(url(people.plan, "finance", "as_of=2026-01&all=1"))
+    assert len(figure(everything, "chart-burn-departments")["data"][0]["y"]) == 34

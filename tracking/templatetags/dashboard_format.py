@@ -5,6 +5,7 @@ from django import template
 
 from tracking import charts
 from tracking.constants import STATUS_ICONS, GoalStatus
+from tracking.selectors import ALERT_COUNT_CAP
 
 register = template.Library()
 
@@ -29,3 +30,11 @@ def number(value) -> str:
 def percent(share) -> str:
     """0.823 → "82 %"; "–" when missing."""
     return charts.percent(share)
+
+
+@register.filter
+def capped(count: int) -> str:
+    """An alert count as shown: "1,000+" once it reaches the counting cap."""
+    if count > ALERT_COUNT_CAP:
+        return f"{charts.number(ALERT_COUNT_CAP)}+"
+    return charts.number(count)

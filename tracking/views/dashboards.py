@@ -92,9 +92,8 @@ def department(request, plan, access):
 @plan_view
 def finance(request, plan, access):
     filters = _filters(request, plan)
-    return _render(
-        request, plan, "finance", filters, dashboards.finance_dashboard(plan, filters.month)
-    )
+    data = dashboards.finance_dashboard(plan, filters.month, filters.show_all)
+    return _render(request, plan, "finance", filters, data)
 
 
 @plan_view
