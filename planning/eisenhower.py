@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Quadrant(enum.StrEnum):
@@ -36,7 +37,7 @@ class Quadrant(enum.StrEnum):
 
 _LABELS = {
     Quadrant.DO_NOW: (_("Do now"), _("Urgent and important")),
-    Quadrant.SCHEDULE: (_("Schedule"), _("Important, not urgent")),
+    Quadrant.SCHEDULE: (pgettext_lazy("Eisenhower", "Schedule"), _("Important, not urgent")),
     Quadrant.DELEGATE: (_("Delegate"), _("Urgent, not important")),
     Quadrant.LATER: (_("Later"), _("Neither urgent nor important")),
 }
