@@ -1,9 +1,10 @@
 """The plan's activity feed (SPEC §5 "Activity"): every change kept by django-simple-history,
 plus comments and plan changes, newest first, in a fixed number of queries per page.
 
-One UNION ALL query lists the events of a page (kind, id, when, previous history id — the
-previous version of the same object comes from a window function, so no query per row); then
-one query per kind on the page loads the records, and one per related model resolves names.
+One UNION ALL query lists the events of a page (kind, id, when); then, per kind on the page,
+one query loads the records with the id of each one's previous version (a correlated subquery
+on the page's rows only) and one loads those previous versions; one query per related model
+resolves names. The cost depends on the page size and the number of kinds, not on the plan.
 
 Other apps add their models with `register(HistorySource(...))` in their AppConfig.ready()
 (tracking and reviews import planning, never the other way round)."""
@@ -19,8 +20,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import CharField, F, IntegerField, Q, Value, Window
-from django.db.models.functions import Coalesce, Lag
+from django.db.models import CharField, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
@@ -118,7 +119,7 @@ class Event:
 
 
 def events_query(plan: Plan, *, department_id: int | None = None, kind: str | None = None):
-    """The feed as one UNION ALL of (kind, id, when, previous id), newest first (unsliced)."""
+    """The feed as one UNION ALL of (kind, id, when), newest first (unsliced)."""
     parts = [
         _history_part(source, plan, department_id)
         for source in _SOURCES.values()
@@ -136,28 +137,18 @@ def events_query(plan: Plan, *, department_id: int | None = None, kind: str | No
     return query.order_by("-ev_date", "-ev_id")
 
 
-def _columns(kind: str, pk: str, date: str, previous) -> dict:
-    return {
-        "ev_kind": Value(kind, output_field=CharField()),
-        "ev_id": F(pk),
-        "ev_date": F(date),
-        "ev_prev": previous,
-    }
+def _columns(kind: str, pk: str, date: str) -> dict:
+    return {"ev_kind": Value(kind, output_field=CharField()), "ev_id": F(pk), "ev_date": F(date)}
 
 
-_COLUMNS = ("ev_kind", "ev_id", "ev_date", "ev_prev")
+_COLUMNS = ("ev_kind", "ev_id", "ev_date")
 
 
 def _history_part(source: HistorySource, plan: Plan, department_id: int | None):
     rows = source.history_model.objects.filter(**{source.plan_path: plan.pk})
     if department_id is not None:
         rows = rows.alias(ev_dept=_expression(source.department)).filter(ev_dept=department_id)
-    previous = Window(
-        Lag("history_id"),
-        partition_by=[F("id")],
-        order_by=[F("history_date").asc(), F("history_id").asc()],
-    )
-    columns = _columns(source.kind, "history_id", "history_date", previous)
+    columns = _columns(source.kind, "history_id", "history_date")
     return rows.annotate(**columns).order_by().values_list(*_COLUMNS)
 
 
@@ -171,38 +162,38 @@ def _comment_part(plan: Plan, department_id: int | None):
         rows = rows.filter(
             Q(goal__department_id=department_id) | Q(initiative__department_id=department_id)
         )
-    none = Value(None, output_field=IntegerField())
-    columns = _columns(COMMENT, "id", "created_at", none)
+    columns = _columns(COMMENT, "id", "created_at")
     return rows.annotate(**columns).order_by().values_list(*_COLUMNS)
 
 
 def _plan_change_part(plan: Plan):
-    none = Value(None, output_field=IntegerField())
     rows = PlanChange.objects.filter(plan=plan)
-    columns = _columns(PLAN_CHANGE, "id", "changed_at", none)
+    columns = _columns(PLAN_CHANGE, "id", "changed_at")
     return rows.annotate(**columns).order_by().values_list(*_COLUMNS)
 
 
 def events_for_page(plan: Plan, rows: Iterable[tuple]) -> list[Event]:
-    """Turn a page of (kind, id, when, previous id) into events: one query per kind present,
-    one per related model whose names are shown."""
+    """Turn a page of (kind, id, when) into events: a few queries per kind present, one per
+    related model whose names are shown."""
     rows = list(rows)
     wanted: dict[str, set[int]] = defaultdict(set)
-    for kind, pk, _when, previous in rows:
+    for kind, pk, _when in rows:
         wanted[kind].add(pk)
-        if previous is not None:
-            wanted[kind].add(previous)
     loaded = {kind: _load(kind, ids) for kind, ids in wanted.items()}
+    pairs = [(kind, loaded[kind][pk], _previous(loaded[kind], kind, pk)) for kind, pk, _ in rows]
     names = _Names()
-    for kind, pk, _when, previous in rows:
+    for kind, record, previous in pairs:
         source = _SOURCES.get(kind)
         if source is not None:
-            _collect_names(names, source, loaded[kind][pk], loaded[kind].get(previous))
+            _collect_names(names, source, record, previous)
     names.resolve()
-    return [
-        _event(kind, loaded[kind][pk], loaded[kind].get(prev), names, plan.pk)
-        for kind, pk, _when, prev in rows
-    ]
+    return [_event(kind, record, previous, names, plan.pk) for kind, record, previous in pairs]
+
+
+def _previous(records: dict[int, Any], kind: str, pk: int):
+    if kind in (COMMENT, PLAN_CHANGE):
+        return None
+    return records.get(records[pk].prev_history_id)
 
 
 def _load(kind: str, ids: set[int]) -> dict[int, Any]:
@@ -212,13 +203,27 @@ def _load(kind: str, ids: set[int]) -> dict[int, Any]:
     if kind == PLAN_CHANGE:
         return {c.pk: c for c in PlanChange.objects.filter(pk__in=ids).select_related("changed_by")}
     history_model = _SOURCES[kind].history_model
-    history = history_model.objects.filter(history_id__in=ids).select_related("history_user")
-    records = {r.history_id: r for r in history}
+    page = history_model.objects.filter(history_id__in=ids).select_related("history_user")
+    records = {r.history_id: r for r in page.annotate(prev_history_id=_previous_id(history_model))}
+    earlier = {r.prev_history_id for r in records.values() if r.history_type == "~"}
+    earlier -= set(records) | {None}
+    if earlier:
+        records |= {r.history_id: r for r in history_model.objects.filter(history_id__in=earlier)}
     for record in records.values():
+        record.prev_history_id = getattr(record, "prev_history_id", None)
         record.m2m_ids = {}
     for m2m in history_model._history_m2m_fields:
         _load_m2m(history_model, m2m, records)
     return records
+
+
+def _previous_id(history_model) -> Subquery:
+    """The history id of the version before this one of the same object."""
+    before = Q(history_date__lt=OuterRef("history_date")) | Q(
+        history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id")
+    )
+    earlier = history_model.objects.filter(before, id=OuterRef("id"))
+    return Subquery(earlier.order_by("-history_date", "-history_id").values("history_id")[:1])
 
 
 def _load_m2m(history_model, m2m: models.ManyToManyField, records: dict[int, Any]) -> None:
