@@ -94,6 +94,12 @@ def test_leader_fills_swot_and_head_of_sales_moves_a_resource_gap(
     page.click("#swot-q-W form.swot-form button[type=submit]")
     page.locator("#swot-q-W article.swot-card", has_text="than mid-market").wait_for()
     shot(page, "h2-journey-swot-filled")
+
+    # Delete asks first, then the quadrant says what to add again.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#swot-q-O article.swot-card a.danger").click()
+    page.locator("#swot-q-O .swot-empty").wait_for()
+    assert not SwotEntry.objects.filter(plan=plan, kind="O").exists()
     assert not page.console_errors
 
     # The head of Sales adds a gap to a Sales goal, preselected from the goal filter.
