@@ -7,7 +7,8 @@ Severity, decided once here:
 - budget burned early: critical when the whole annual budget is spent, otherwise a warning;
 - initiative blocked: critical when a blocker is already overdue (past its planned end),
   otherwise a warning (it is late only on paper so far);
-- milestone overdue: critical when more than 30 days overdue, otherwise a warning;
+- milestone or action item overdue: critical when more than 30 days overdue, otherwise a
+  warning;
 - KPI outside threshold: warning or critical as the KPI's own thresholds say.
 
 The alert's month (its `period`, the month's first day) is the evaluated month for goals and
@@ -197,6 +198,33 @@ def milestone_alerts(late: pd.DataFrame) -> list[AlertCandidate]:
                     "date": short_date(r.due_date),
                     "days": num(r.days_overdue, 0),
                 }
+            ),
+        )
+        for r in late.itertuples(index=False)
+    ]
+
+
+def action_item_alerts(late: pd.DataFrame) -> list[AlertCandidate]:
+    """One alert per overdue action item of a monthly review, for the `reviews` app's alert
+    source: `late` as from `thresholds.overdue` over rows with id, title, due_date, done,
+    owner_id, department_id (may be None) and department_head_id."""
+    if late.empty:
+        return []
+    return [
+        AlertCandidate(
+            Rule.ACTION_ITEM_OVERDUE.value,
+            SubjectType.ACTION_ITEM.value,
+            int(r.id),
+            r.due_date.replace(day=1),
+            _id(r.department_id),
+            _id(r.owner_id) or _id(r.department_head_id),
+            CRITICAL if r.days_overdue > CRITICAL_OVERDUE_DAYS else WARNING,
+            clip(
+                _(
+                    "Action item “%(title)s” was due %(date)s and is not done "
+                    "(%(days)s days overdue)"
+                )
+                % {"title": r.title, "date": short_date(r.due_date), "days": num(r.days_overdue, 0)}
             ),
         )
         for r in late.itertuples(index=False)

@@ -614,3 +614,64 @@ def test_two_recomputes_at_once_leave_one_alert_per_condition(people):
     assert Alert.objects.filter(plan=people.plan).count() == 30
     assert Alert.objects.filter(plan=people.plan, state=State.OPEN).count() == 30
     assert GoalFigure.objects.filter(plan=people.plan).count() == 90
+
+
+def test_titles_with_quotes_commas_braces_and_backslashes_arrive_unchanged(people):
+    title = 'Say "hi", {twice} \\ back — 10 % ü'
+    hires_goal(people.plan, people.sales, title=title)
+    alerts_recompute(plan_id=people.plan.pk, as_of=MARCH)
+    assert alerts_of(people.plan)[0].message.startswith(f"{title} is 50 % behind plan")
+
+
+def test_daily_run_recomputes_every_plan_that_is_not_closed(people, monkeypatch):
+    from planning.models import Plan
+    from tracking.tasks import recompute_all_alerts
+
+    monkeypatch.setattr(service.timezone, "localdate", lambda: dt.date(2026, 4, 15))
+    hires_goal(people.plan, people.sales)
+    closed = hires_goal(GoalFactory().plan, None, title="Closed plan goal")
+    Plan.objects.filter(pk=closed.plan_id).update(status=Plan.Status.CLOSED)
+    assert recompute_all_alerts.delay().get() == 1
+    assert Alert.objects.filter(plan=people.plan, period=dt.date(2026, 3, 1)).exists()
+    assert not Alert.objects.filter(plan_id=closed.plan_id).exists()
+
+
+def test_action_item_alerts_are_ready_for_the_reviews_source():
+    import pandas as pd
+
+    from tracking.alert_candidates import action_item_alerts
+    from tracking.thresholds import overdue
+
+    items = pd.DataFrame(
+        [
+            {
+                "id": 3,
+                "title": "Call the recruiter",
+                "due_date": dt.date(2026, 3, 20),
+                "done": False,
+                "owner_id": 5,
+                "department_id": None,
+                "department_head_id": None,
+            },
+            {
+                "id": 4,
+                "title": "Done already",
+                "due_date": dt.date(2026, 3, 1),
+                "done": True,
+                "owner_id": 5,
+                "department_id": None,
+                "department_head_id": None,
+            },
+        ]
+    )
+    (alert,) = action_item_alerts(overdue(items, dt.date(2026, 3, 25)))
+    assert (alert.rule, alert.subject_type, alert.subject_id, alert.period) == (
+        "action_item_overdue",
+        "action_item",
+        3,
+        dt.date(2026, 3, 1),
+    )
+    assert alert.owner_id == 5 and alert.severity == "warning"
+    assert alert.message == (
+        "Action item “Call the recruiter” was due 20 Mar and is not done (5 days overdue)"
+    )
