@@ -87,7 +87,6 @@ def company_dashboard(
         "finding": finding,
         "figured": figured,
         "shown": len(rows),
-        "goals_without_figures": selectors.goal_count(plan, department_id) - figured,
         "alerts": selectors.open_alerts(plan, 10, department_id),
         "alert_count": selectors.open_alert_count(plan, department_id),
     }

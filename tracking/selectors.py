@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Count, Q, QuerySet, Sum
 
 from planning.models import BudgetLine, Department, Goal, Initiative, Plan
 from tracking.constants import STATUS_ORDER
@@ -22,18 +22,11 @@ from tracking.models import Alert, GoalFigure, Kpi, KpiTarget, Measurement, Spen
 ALL_STATUSES = ("on_track", "at_risk", "behind", "no_data")
 
 
-def _month_range(month: dt.date) -> tuple[dt.date, dt.date]:
-    """First and last day of `month`: goal figures are matched whichever day names the month."""
-    first = month.replace(day=1)
-    following = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return first, following - dt.timedelta(days=1)
-
-
 def _figures(plan: Plan, month: dt.date, department_id: int | None) -> QuerySet[GoalFigure]:
-    """The goal figures of `month`. The alert job keeps figures only for goals it evaluates
-    (active and achieved ones; a dropped goal's figures go at its next run), so no join to
-    the goals is needed to leave dropped goals out."""
-    figures = GoalFigure.objects.filter(plan=plan, period__range=_month_range(month))
+    """The goal figures of `month` (stored at the month's first day). The alert job keeps
+    figures only for goals it evaluates (active and achieved ones; a dropped goal's figures go
+    at its next run), so no join to the goals is needed to leave dropped goals out."""
+    figures = GoalFigure.objects.filter(plan=plan, period=month.replace(day=1))
     if department_id is not None:
         figures = figures.filter(goal__department_id=department_id)
     return figures
@@ -46,7 +39,8 @@ def goal_status_counts(
     plan: Plan, month: dt.date, department_id: int | None = None
 ) -> dict[str, int]:
     """Goals per status at the end of `month` (one GROUP BY query); every status present."""
-    rows = _figures(plan, month, department_id).values("status").annotate(n=Count("id"))
+    # count(*) lets PostgreSQL answer from the goal_figure_worst_first index alone.
+    rows = _figures(plan, month, department_id).values("status").annotate(n=Count("*"))
     counts = dict.fromkeys(ALL_STATUSES, 0)
     counts.update({row["status"]: row["n"] for row in rows})
     return counts
@@ -70,20 +64,19 @@ def goal_figures_worst_first(
     plan: Plan, month: dt.date, department_id: int | None = None, limit: int | None = 30
 ) -> list[GoalFigureRow]:
     """Goal figures at `month`, behind first, then at risk, no data, on track; within a status
-    the largest shortfall first (two queries: the narrow figure rows are ranked alone, then
-    the goals of the chosen rows are read)."""
-    rank = Case(
-        *[When(status=status, then=Value(i)) for i, status in enumerate(STATUS_ORDER)],
-        default=Value(len(STATUS_ORDER)),
-        output_field=IntegerField(),
-    )
-    figures = (
-        _figures(plan, month, department_id)
-        .annotate(rank=rank)
-        .order_by("rank", F("shortfall").desc(nulls_last=True), "goal_id")
-        .values_list("goal_id", "planned", "actual", "shortfall", "status")
-    )
-    figures = list(figures[:limit] if limit is not None else figures)
+    the largest shortfall first. One query per status, each walking the
+    `goal_figure_worst_first` index and stopping after `limit` rows, then one for the goals
+    of the chosen rows: the cost does not grow with the number of goals."""
+    figures: list[tuple] = []
+    for status in STATUS_ORDER:
+        rows = (
+            _figures(plan, month, department_id)
+            .filter(status=status)
+            .order_by("-shortfall", "-goal_id")
+            .values_list("goal_id", "planned", "actual", "shortfall", "status")
+        )
+        figures += rows[:limit] if limit is not None else rows
+    figures = figures[:limit] if limit is not None else figures
     goals = {
         row[0]: row[1:]
         for row in Goal.objects.filter(pk__in=[f[0] for f in figures]).values_list(
@@ -101,14 +94,6 @@ def _goal_fields(fields) -> tuple:
         return ("–", "", "", None, None)
     title, department, unit, baseline, target = fields
     return (title, department or "", unit, baseline, target)
-
-
-def goal_count(plan: Plan, department_id: int | None = None) -> int:
-    """Goals of the plan that are not dropped (to tell how many have no figures yet)."""
-    goals = plan.goals.exclude(status=Goal.Status.DROPPED)
-    if department_id is not None:
-        goals = goals.filter(department_id=department_id)
-    return goals.count()
 
 
 # Alerts ---------------------------------------------------------------------------------------

@@ -75,8 +75,8 @@ def _build(reuse: bool) -> dict[int, int]:
 
     from planning.models import Plan
 
+    call_command("migrate", verbosity=0)
     if not reuse:
-        call_command("migrate", verbosity=0)
         call_command("collectstatic", verbosity=0, interactive=False)
     plans = {}
     for scale in (1, 10):

@@ -122,7 +122,10 @@ def test_company_dashboard_counts_goals_by_status_from_the_goal_figures(people, 
     assert re.search(r'stat-card--behind.*?stat-number">2<', html, re.S)
     assert re.search(r'stat-card--no_data.*?stat-number">0<', html, re.S)
     bullet = figure(response, "chart-goals")
-    assert bullet["layout"]["meta"]["finding"].startswith("Furthest behind: Goal 0 behind")
+    assert bullet["layout"]["meta"]["finding"].endswith(
+        "behind, 50 % of the planned progress missing"
+    )
+    assert bullet["layout"]["yaxis"]["ticktext"][2].startswith("Goal 2 at_risk")
     assert len(bullet["data"][0]["y"]) == 4
 
 
