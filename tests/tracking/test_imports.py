@@ -731,6 +731,34 @@ def test_discarding_a_preview_forgets_it(people, kpis, client_for):
     assert not rows_file.exists()
 
 
+def test_previews_left_for_two_days_are_forgotten(people, kpis):
+    from django.utils import timezone
+
+    old = _validate(people, people.leader, _xlsx([["pipeline", None, "2026-03", 1]]))
+    rows_file = service.import_dir() / old.stored_path
+    ImportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=3))
+    done = _validate(people, people.leader, _xlsx([["pipeline", None, "2026-04", 1]]))
+    assert list(ImportJob.objects.values_list("pk", flat=True)) == [done.pk]
+    assert not rows_file.exists()
+
+
+def test_the_import_page_costs_the_same_queries_with_more_kpis_and_jobs(people, kpis, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(people.head_sales)
+    url = reverse("tracking:import-list", args=[people.plan.pk])
+    _validate(people, people.head_sales, _xlsx([["pipeline", None, "2026-03", 1]]))
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    for n in range(8):
+        KpiFactory(plan=people.plan, department=people.sales, code=f"extra-{n}")
+        _validate(people, people.head_sales, _xlsx([[f"extra-{n}", None, "2026-03", n]]))
+    with CaptureQueriesContext(connection) as big:
+        client.get(url)
+    assert len(big) == len(small)
+
+
 # --- Templates ---------------------------------------------------------------------------
 
 

@@ -51,6 +51,7 @@ logger = logging.getLogger(__name__)
 Kind = ImportJob.Kind
 MAX_ERRORS_KEPT = 1_000
 SAMPLE_ROWS = 20
+STALE_AFTER = dt.timedelta(days=2)
 MEASUREMENT_KEYS = ["subject", "period"]
 SPEND_KEYS = ["department_id", "category", "month"]
 
@@ -196,6 +197,7 @@ def import_validate(
     import) or INVALID (errors listed per row). Raises ImportRefused for a file that cannot be
     read at all (nothing is kept then)."""
     access = plan_access(user, plan)
+    imports_forget_stale(plan=plan)
     checked, classified = _check_upload(plan, access, kind, upload, today)
     if not checked.total_rows:
         raise ImportRefused(_("The file has a header row but no rows below it."))
@@ -730,6 +732,19 @@ def _upsert_statement(cursor, *, job, target: _Target, staging, key, condition) 
     cursor.execute(sql, _stamp(job))
     inserted, replaced = cursor.fetchone()
     return int(inserted), int(replaced)
+
+
+def imports_forget_stale(*, plan: Plan, older_than: dt.timedelta = STALE_AFTER) -> int:
+    """Previews nobody imported within `older_than` are forgotten (job and rows file), so
+    that abandoned uploads do not pile up in IMPORT_DIR. Runs on every upload; returns how
+    many were forgotten."""
+    cutoff = timezone.now() - older_than
+    stale = list(
+        ImportJob.objects.filter(plan=plan, state=ImportJob.State.PREVIEW, created_at__lt=cutoff)
+    )
+    for job in stale:
+        import_discard(job=job)
+    return len(stale)
 
 
 def import_discard(*, job: ImportJob) -> None:
