@@ -33,6 +33,12 @@ class Filters:
     def department_id(self) -> int | None:
         return self.department.pk if self.department else None
 
+    @property
+    def department_options(self) -> list[tuple[str, str, bool]]:
+        """(value, name, selected) for the department select; values as plain digits."""
+        chosen = self.department_id
+        return [(str(d.pk), d.name, d.pk == chosen) for d in self.departments]
+
     def query(self, **extra) -> str:
         """The query string that keeps these filters when switching tabs."""
         params = {"as_of": self.month.strftime("%Y-%m")}
