@@ -202,6 +202,7 @@ def test_acknowledge_with_htmx_swaps_the_row_and_the_nav_badge(people, client_fo
     assert ack_url(alert) not in html  # no button on an acknowledged alert
     assert 'id="nav-open-alerts" hx-swap-oob="true"' in html
     assert '<span class="badge" title="open alerts">1</span>' in html
+    assert 'id="alert-totals" hx-swap-oob="true"' in html
 
 
 def test_alert_of_another_plan_is_not_found(people, client_for):

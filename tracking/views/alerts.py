@@ -26,6 +26,11 @@ class WebhookForm(forms.Form):
         required=False,
         max_length=200,
         assume_scheme="https",
+        error_messages={
+            "invalid": gettext_lazy(
+                "Enter a web address such as https://hooks.slack.com/services/…"
+            )
+        },
         help_text=gettext_lazy(
             "A Slack incoming webhook or any address that accepts JSON. New alerts are "
             "posted there after each check. Leave empty to stop posting."
@@ -36,7 +41,9 @@ class WebhookForm(forms.Form):
     def clean_webhook_url(self):
         url = self.cleaned_data["webhook_url"]
         if url and not url.lower().startswith(("https://", "http://")):
-            raise forms.ValidationError(_("Use an address that starts with https://."))
+            raise forms.ValidationError(
+                _("Enter a web address such as https://hooks.slack.com/services/…")
+            )
         return url
 
 
@@ -61,6 +68,14 @@ def _ordered(queryset):
     )
 
 
+def _totals(plan) -> dict:
+    return plan.alerts.aggregate(
+        open=Count("id", filter=Q(state=Alert.State.OPEN)),
+        acknowledged=Count("id", filter=Q(state=Alert.State.ACKNOWLEDGED)),
+        all=Count("id"),
+    )
+
+
 def _list_context(request, plan, access, webhook_form=None) -> dict:
     filterset = AlertFilterSet(request.GET, queryset=_ordered(plan.alerts.all()), request=request)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -72,11 +87,7 @@ def _list_context(request, plan, access, webhook_form=None) -> dict:
         "filterset": filterset,
         "page": page,
         "query": query.urlencode(),
-        "totals": plan.alerts.aggregate(
-            open=Count("id", filter=Q(state=Alert.State.OPEN)),
-            acknowledged=Count("id", filter=Q(state=Alert.State.ACKNOWLEDGED)),
-            all=Count("id"),
-        ),
+        "totals": _totals(plan),
         "can_manage": access.can(Action.MANAGE_PLAN),
         "webhook_form": webhook_form or WebhookForm(initial={"webhook_url": plan.webhook_url}),
     }
@@ -94,13 +105,9 @@ def alert_acknowledge_view(request, plan, access, pk):
     alert = get_object_or_404(plan.alerts.select_related("department", "owner"), pk=pk)
     require(access, Action.ACKNOWLEDGE, alert)
     alert = alert_acknowledge(alert=alert, user=request.user)
-    if request.htmx:
-        open_count = plan.alerts.filter(state=Alert.State.OPEN).count()
-        return render(
-            request,
-            "tracking/_alert_row.html",
-            {"alert": alert, "plan": plan, "oob_open_count": open_count},
-        )
+    if request.htmx:  # the row, plus the counts on the page and in the navigation
+        context = {"alert": alert, "plan": plan, "totals": _totals(plan), "oob": True}
+        return render(request, "tracking/_alert_row.html", context)
     messages.success(request, _("Alert acknowledged."))
     return redirect("tracking:alert-list", plan_id=plan.pk)
 
