@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from planning.demo import DEMO_PASSWORD, demo_users
 from planning.models import UserProfile
 
+LANGUAGE_COOKIE_DAYS = 365
+
 
 class DemoLoginView(auth_views.LoginView):
     """The login page; in demo mode it lists the demo users and their password."""
@@ -29,6 +31,15 @@ class PreferencesForm(forms.ModelForm):
         model = UserProfile
         fields = ["language"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each language in its own words, so that a person finds theirs in any UI language.
+        own_names = [
+            (code, translation.get_language_info(code)["name_local"])
+            for code, _n in settings.LANGUAGES
+        ]
+        self.fields["language"].choices = [("", _("The language of your browser")), *own_names]
+
 
 @login_required
 def preferences(request):
@@ -38,5 +49,20 @@ def preferences(request):
         form.save()
         translation.activate(profile.language or settings.LANGUAGE_CODE)
         messages.success(request, _("Your preferences are saved."))
-        return redirect("preferences")
+        return _remember_language(redirect("preferences"), profile.language)
     return render(request, "account/preferences.html", {"form": form})
+
+
+def _remember_language(response, language: str):
+    """The sign-in page comes before anyone is known: a cookie lets it speak the chosen language
+    too (Django's LocaleMiddleware reads it)."""
+    if language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=LANGUAGE_COOKIE_DAYS * 86400,
+            samesite="Lax",
+        )
+    else:
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+    return response
