@@ -121,7 +121,8 @@ class Plan(models.Model):
 
     @property
     def year_label(self) -> str:
-        return f"FY {self.start.year}" if self.start.month == 1 else f"FY {self.start:%Y/%m}"
+        year = self.start.year if self.start.month == 1 else f"{self.start:%Y/%m}"
+        return _("FY %(year)s") % {"year": year}
 
     def month_starts(self) -> list[dt.date]:
         """First day of each of the twelve plan months."""
