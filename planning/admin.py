@@ -80,7 +80,9 @@ for model, fields in [
     admin.site.register(model, SimpleHistoryAdmin, list_display=fields)
 
 admin.site.register(models.PlanBaseline, list_display=["plan", "created_at", "created_by"])
-admin.site.register(models.PlanChange, list_display=["subject_label", "field", "changed_by", "changed_at"])
+admin.site.register(
+    models.PlanChange, list_display=["subject_label", "field", "changed_by", "changed_at"]
+)
 admin.site.register(models.Comment, list_display=["plan", "author", "created_at"])
 admin.site.register(models.Notification, list_display=["user", "text", "read", "created_at"])
 admin.site.register(models.UserProfile, list_display=["user", "language"])

@@ -1,6 +1,6 @@
 """Tracking URLs: each view module lists its own `urlpatterns`."""
 
-from tracking.views import alerts, dashboards, imports, actuals
+from tracking.views import actuals, alerts, dashboards, imports
 
 app_name = "tracking"
 
