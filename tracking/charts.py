@@ -44,7 +44,7 @@ ON_TRACK, AT_RISK, BEHIND, NO_DATA = (
 )
 FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 LINE_WIDTH = 4
-ROW_HEIGHT = 30  # px per bar in horizontal bar charts: readable from the back of the room
+ROW_HEIGHT = 34  # px per bar in horizontal bar charts: readable from the back of the room
 RIGHT_COLUMN = 180  # px of right margin for the label column of bar charts
 # Progress beyond these limits is drawn at the limit (the label still tells the true value).
 PROGRESS_CLIP = (-50.0, 200.0)
@@ -152,11 +152,18 @@ def _separators() -> str:
 
 
 def _layout(
-    title: str, subtitle: str = "", *, title_chars: int = 80, top_axis: bool = False, **extra
+    title: str,
+    subtitle: str = "",
+    *,
+    title_chars: int = 80,
+    top_axis: bool = False,
+    rows: int | None = None,
+    **extra,
 ) -> dict:
     """The shared look: the finding in bold at the top left with the explanation below it,
     no legend, the language's number separators. The top margin is sized for the title's
-    lines (and for tick labels when the x axis sits on top)."""
+    lines (and for tick labels when the x axis sits on top); with `rows`, the height gives
+    every row of a bar chart ROW_HEIGHT pixels below it."""
     title_lines = wrap(title, title_chars)
     text = f"<b>{title_lines}</b>"
     top = 20 + 27 * (title_lines.count("<br>") + 1) + (32 if top_axis else 12)
@@ -187,6 +194,8 @@ def _layout(
     }
     layout.update(extra)
     layout["margin"] = {**layout["margin"], "t": top, "autoexpand": True}
+    if rows is not None:
+        layout["height"] = top + layout["margin"]["b"] + ROW_HEIGHT * max(rows, 3)
     return layout
 
 
@@ -395,7 +404,7 @@ def goal_bullet(
         )
         % {"month": month_label(as_of)},
         top_axis=True,
-        height=max(240, 120 + ROW_HEIGHT * len(rows)),
+        rows=len(rows),
         margin={"l": 20, "r": RIGHT_COLUMN, "b": 30},
         xaxis=_axis(
             ticksuffix=" %",
@@ -772,7 +781,7 @@ def department_burn_bars(
         % {"limit": percent(threshold)},
         title_chars=58,
         top_axis=True,
-        height=max(240, 120 + ROW_HEIGHT * len(rows)),
+        rows=len(rows),
         margin={"l": 20, "r": RIGHT_COLUMN, "b": 30},
         xaxis=_axis(
             ticksuffix=" %",
@@ -903,7 +912,7 @@ def spend_heatmap(
         heatmap_finding(departments, months, ratios, as_of),
         _("Spend as a share of each month's budget"),
         top_axis=True,
-        height=max(300, 150 + 32 * len(departments)),
+        rows=len(departments),
         xaxis=_axis(side="top", showgrid=False, fixedrange=True),
         yaxis=_axis(autorange="reversed", showgrid=False, tickfont={"size": 15}, fixedrange=True),
     )
@@ -955,7 +964,7 @@ def forecast_bars(
         % {"month": month_label(as_of)},
         title_chars=58,
         top_axis=True,
-        height=max(240, 120 + ROW_HEIGHT * len(rows)),
+        rows=len(rows),
         margin={"l": 20, "r": RIGHT_COLUMN + 25, "b": 30},
         xaxis=_axis(
             ticksuffix=" %",
@@ -1082,7 +1091,7 @@ def roadmap_gantt(
         )
         % {"month": month_label(as_of)},
         top_axis=True,
-        height=max(240, 120 + ROW_HEIGHT * len(rows)),
+        rows=len(rows),
         xaxis=_axis(
             type="date", side="top", tickformat="%b", dtick="M1", range=_year_range(rows, year)
         ),

@@ -187,6 +187,7 @@ def _initiatives(plan, size, departments, owners, goals, rng) -> list[Initiative
         d = i % len(departments)
         start = plan.start + dt.timedelta(days=rng.randrange(0, 300))
         estimate, buffer = rng.randrange(10, 90), rng.choice([30, 40, 50])
+        planned_end = Initiative.compute_planned_end(start, estimate, buffer)
         rows.append(
             Initiative(
                 plan=plan,
@@ -197,8 +198,8 @@ def _initiatives(plan, size, departments, owners, goals, rng) -> list[Initiative
                 start=start,
                 estimate_days=estimate,
                 buffer_pct=buffer,
-                planned_end=Initiative.compute_planned_end(start, estimate, buffer),
-                status=rng.choice(["not_started", "in_progress", "in_progress", "done"]),
+                planned_end=planned_end,
+                status=_status(planned_end, plan.end, rng),
             )
         )
     initiatives = _bulk(Initiative, rows)
@@ -215,6 +216,13 @@ def _initiatives(plan, size, departments, owners, goals, rng) -> list[Initiative
         ],
     )
     return initiatives
+
+
+def _status(planned_end: dt.date, year_end: dt.date, rng) -> str:
+    """Most work planned to end before the year's last month is done; one in ten is late."""
+    if planned_end < year_end - dt.timedelta(days=31):
+        return "done" if rng.random() < 0.9 else "in_progress"
+    return rng.choice(["not_started", "in_progress"])
 
 
 def _dependencies(initiatives, size, rng) -> None:
