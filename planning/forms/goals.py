@@ -56,6 +56,7 @@ class GoalForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Goal
         fields = list(EDIT_FIELDS)
+        labels = {"department": _("Department")}
         widgets = {
             "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "swot_entries": forms.CheckboxSelectMultiple,
