@@ -85,6 +85,7 @@ class InitiativeForm(VersionedFormMixin, forms.ModelForm):
             "depends_on",
         ]
         widgets = {"start": DATE_INPUT, "description": forms.Textarea(attrs={"rows": 3})}
+        labels = {"department": _("Department")}
         help_texts = {
             "estimate_days": _("Your first estimate of the work, in calendar days."),
             "buffer_pct": _("Added on top of the estimate; the method advises 30–50 %."),
