@@ -58,6 +58,7 @@ class SwotEntryForm(forms.ModelForm):
     class Meta:
         model = SwotEntry
         fields = ["kind", "department", "title", "evidence", "impact", "goals"]
+        labels = {"department": _("Department")}
         widgets = {"evidence": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"evidence": _("A figure and its source, e.g. “NPS 54 (survey, May)”.")}
         error_messages = {
