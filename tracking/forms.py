@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
-from django.utils.formats import get_format
+from django.utils.formats import date_format, get_format
 from django.utils.translation import gettext_lazy as _
 
 from planning.concurrency import ConflictRow, VersionedFormMixin
@@ -79,6 +79,7 @@ class KpiForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Kpi
         fields = ["department", "goal", "code", "name", "unit", "direction", "source"]
+        labels = {"department": _("Department"), "goal": _("Goal")}
         help_texts = {
             "goal": _("Optional: the goal this KPI shows progress on."),
             "unit": _("For example %, days, USD or leads."),
@@ -107,7 +108,7 @@ class KpiForm(VersionedFormMixin, forms.ModelForm):
     def _add_target_fields(self) -> None:
         for index, month in enumerate(self.months, start=1):
             self.fields[f"target_{index}"] = NumberField(
-                label=_("Target %(month)s") % {"month": f"{month:%b %Y}"},
+                label=_("Target %(month)s") % {"month": date_format(month, "M Y")},
             )
 
     def _initial_from_instance(self) -> None:
