@@ -154,4 +154,7 @@ def _first_of_month(values: pd.Series) -> pd.Series:
 
 
 def _floats(values: pd.Series) -> pd.Series:
+    """Numbers (floats, ints, Decimals or None) as float64 with NaN for missing."""
+    if pd.api.types.is_numeric_dtype(values.dtype) and values.dtype != bool:
+        return values.astype("float64")
     return pd.to_numeric(values.astype(object).where(values.notna(), None)).astype("float64")

@@ -44,6 +44,7 @@ DECREASE = "decrease"
 # Float rounding slack when a shortfall is compared with 0 or the threshold.
 EPSILON = 1e-9
 
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 POSITION_COLUMNS = ["goal_id", "as_of", "planned", "actual", "shortfall", "status"]
 
 
@@ -242,7 +243,7 @@ def goal_positions(
     grid = _attach_planned(grid, _knot_frame(g, checkpoints))
     grid = _attach_actual(grid, measurements)
     grid = _attach_status(grid, float(threshold))
-    grid["as_of"] = pd.to_datetime([dt.date.fromordinal(int(t)) for t in grid["t"]])
+    grid["as_of"] = pd.to_datetime(grid["t"] - _EPOCH_ORDINAL, unit="D")
     grid = grid.sort_values(["goal_id", "as_of"], kind="stable").reset_index(drop=True)
     return grid[POSITION_COLUMNS]
 
@@ -256,12 +257,15 @@ def _ordinals(values: pd.Series) -> pd.Series:
     """Dates (date objects, strings or datetime64; NaT/None allowed) → day ordinals (float,
     NaN for missing), so that differences equal `date.toordinal()` differences."""
     days = pd.to_datetime(values).to_numpy(dtype="datetime64[D]")
-    out = days.astype("int64").astype("float64") + dt.date(1970, 1, 1).toordinal()
+    out = days.astype("int64").astype("float64") + _EPOCH_ORDINAL
     out[np.isnat(days)] = np.nan
     return pd.Series(out, index=values.index)
 
 
 def _floats(values: pd.Series) -> pd.Series:
+    """Numbers (floats, ints, Decimals or None) as float64 with NaN for missing."""
+    if pd.api.types.is_numeric_dtype(values.dtype) and values.dtype != bool:
+        return values.astype("float64")
     return pd.to_numeric(values.astype(object).where(values.notna(), None)).astype("float64")
 
 
@@ -288,10 +292,10 @@ def _knot_frame(g: pd.DataFrame, checkpoints: pd.DataFrame) -> pd.DataFrame:
     frames = [starts, dues]
     if not checkpoints.empty:
         cp = checkpoints.merge(with_base[["goal_id", "start", "due", "plan_start"]], on="goal_id")
-        cp["kt"] = [
-            float(quarter_end(s, int(q)).toordinal())
-            for s, q in zip(cp["plan_start"], cp["quarter"], strict=True)
-        ]
+        # Few distinct (plan start, quarter) pairs: date arithmetic once per pair.
+        pairs = pd.MultiIndex.from_arrays([cp["plan_start"], cp["quarter"].astype("int64")])
+        ends = {pair: float(quarter_end(pair[0], pair[1]).toordinal()) for pair in pairs.unique()}
+        cp["kt"] = pairs.map(ends).to_numpy(dtype="float64")
         keep = (cp["kt"] > cp["start"]) & (cp["due"].isna() | (cp["kt"] < cp["due"]))
         cp = cp.loc[keep, ["goal_id", "kt"]].assign(kv=_floats(cp.loc[keep, "planned_value"]))
         frames.append(cp)
@@ -330,8 +334,10 @@ def _attach_actual(grid: pd.DataFrame, measurements: pd.DataFrame) -> pd.DataFra
         grid["actual"] = np.nan
         return grid
     m = pd.DataFrame({"goal_id": measurements["goal_id"].astype("int64")})
-    periods = pd.to_datetime(measurements["period"]) + pd.offsets.MonthEnd(0)
-    m["t"] = _ordinals(periods)
+    # A month's value is dated its last day: the next month's first day minus one.
+    months = pd.to_datetime(measurements["period"]).to_numpy().astype("datetime64[M]")
+    last_days = (months + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
+    m["t"] = last_days.astype("int64").astype("float64") + _EPOCH_ORDINAL
     m["actual"] = _floats(measurements["value"])
     m = m.sort_values("t", kind="stable")
     return pd.merge_asof(grid, m, on="t", by="goal_id", direction="backward")

@@ -211,7 +211,7 @@ def _store_figures(plan_id: int, positions: pd.DataFrame, run_at: dt.datetime) -
     figures = pd.DataFrame(
         {
             "goal_id": positions["goal_id"].astype("int64"),
-            "period": months.astype(str),
+            "day": months.astype("int64"),  # the month's first day, as days since 1970
             "planned": positions["planned"].round(4),
             "actual": positions["actual"].round(4),
             # Stored with 6 digits before the point: a goal that planned almost no progress
@@ -221,8 +221,11 @@ def _store_figures(plan_id: int, positions: pd.DataFrame, run_at: dt.datetime) -
         }
     )
     changed = _changed_figures(plan_id, figures)
-    if not changed.empty:
-        _execute_rows(_FIGURE_UPSERT, plan_id, changed, run_at)
+    if changed.empty:
+        return
+    period = changed["day"].to_numpy().astype("datetime64[D]").astype(str)
+    changed = changed.drop(columns="day").assign(period=period)
+    _execute_rows(_FIGURE_UPSERT, plan_id, changed, run_at)
 
 
 _FIGURE_VALUES = ["planned", "actual", "shortfall"]
@@ -230,18 +233,18 @@ _FIGURE_VALUES = ["planned", "actual", "shortfall"]
 
 def _changed_figures(plan_id: int, figures: pd.DataFrame) -> pd.DataFrame:
     """The rows of `figures` that are not stored yet or differ from what is stored."""
-    stored = pd.DataFrame.from_records(
-        list(
-            GoalFigure.objects.filter(plan_id=plan_id)
-            .annotate(**{f"_{n}": Cast(n, FloatField()) for n in _FIGURE_VALUES})
-            .values_list("goal_id", "period", *[f"_{n}" for n in _FIGURE_VALUES], "status")
+    stored = rule_inputs.fast_frame(
+        GoalFigure.objects.filter(plan_id=plan_id).annotate(
+            **{f"_{n}": Cast(n, FloatField()) for n in _FIGURE_VALUES}
         ),
-        columns=["goal_id", "period", *_FIGURE_VALUES, "status"],
+        ["goal_id", "period", *[f"_{n}" for n in _FIGURE_VALUES], "status"],
     )
     if stored.empty:
         return figures
-    stored["period"] = pd.to_datetime(stored["period"]).dt.strftime("%Y-%m-%d")
-    both = figures.merge(stored, on=["goal_id", "period"], how="left", suffixes=("", "_old"))
+    stored.columns = ["goal_id", "day", *_FIGURE_VALUES, "status"]
+    days = pd.to_datetime(stored["day"]).to_numpy().astype("datetime64[D]")
+    stored["day"] = days.astype("int64")
+    both = figures.merge(stored, on=["goal_id", "day"], how="left", suffixes=("", "_old"))
     same = both["status"] == both["status_old"]
     for name in _FIGURE_VALUES:
         new, old = both[name], both[f"{name}_old"].astype("float64")
