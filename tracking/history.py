@@ -3,10 +3,16 @@ measurements and spend — who changed which value, old → new."""
 
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from planning.activity import HistorySource, register
 from planning.models import Department, Goal
+
+
+def _month(day) -> str:
+    """ "Mar 2026" in the reader's language ("Mär 2026"); strftime would always say "Mar"."""
+    return date_format(day, "M Y")
 
 
 def _kpi_url(record, plan_id):
@@ -17,17 +23,17 @@ def _measurement_title(record, names) -> str:
     from tracking.models import Kpi
 
     subject = names(Kpi, record.kpi_id) if record.kpi_id else names(Goal, record.goal_id)
-    return f"{subject} · {record.period:%b %Y}"
+    return f"{subject} · {_month(record.period)}"
 
 
 def _target_title(record, names) -> str:
     from tracking.models import Kpi
 
-    return f"{names(Kpi, record.kpi_id)} · {record.month:%b %Y}"
+    return f"{names(Kpi, record.kpi_id)} · {_month(record.month)}"
 
 
 def _spend_title(record, names) -> str:
-    return f"{names(Department, record.department_id)} · {record.category} · {record.month:%b %Y}"
+    return f"{names(Department, record.department_id)} · {record.category} · {_month(record.month)}"
 
 
 def register_history_sources() -> None:
