@@ -24,6 +24,7 @@ Messages are in the user's words with the numbers that matter, e.g. "Hire 4 ente
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
@@ -64,6 +65,7 @@ def goal_alerts(
 ) -> list[AlertCandidate]:
     """One alert per goal that is behind at `month_end` (`positions` as from
     `variance.goal_positions`, `goals` as from `rule_inputs.goal_inputs`)."""
+    w = _Words()
     if positions.empty:
         return []
     at = positions[
@@ -72,7 +74,7 @@ def goal_alerts(
     ]
     rows = at.merge(goals.drop(columns=["status"], errors="ignore"), on="goal_id")
     template = _("%(goal)s is %(pct)s behind plan (%(actual)s of %(planned)s planned by %(date)s)")
-    by_date = short_date(month_end)
+    by_date = w.date(month_end)
     return [
         AlertCandidate(
             Rule.GOAL_BEHIND.value,
@@ -85,9 +87,9 @@ def goal_alerts(
             template
             % {
                 "goal": r.title,
-                "pct": percent(r.shortfall),
-                "actual": num(r.actual),
-                "planned": num(r.planned),
+                "pct": w.percent(r.shortfall),
+                "actual": w.num(r.actual),
+                "planned": w.num(r.planned),
                 "date": by_date,
             },
         )
@@ -100,6 +102,7 @@ def burn_alerts(
 ) -> list[AlertCandidate]:
     """One alert per department that burned its budget early at `month_end` (`burn` as from
     `burn.burn_positions`, `departments`: department_id, name, head_id)."""
+    w = _Words()
     if burn.empty:
         return []
     rows = burn[burn["burn_early"].astype(bool)].merge(departments, on="department_id")
@@ -118,11 +121,11 @@ def burn_alerts(
             )
             % {
                 "department": r.name,
-                "spent_pct": percent(r.spent_share),
-                "date": short_date(month_end),
-                "planned_pct": percent(r.planned_share),
-                "spent": num(r.spent, 0),
-                "budget": num(r.budget, 0),
+                "spent_pct": w.percent(r.spent_share),
+                "date": w.date(month_end),
+                "planned_pct": w.percent(r.planned_share),
+                "spent": w.num(r.spent, 0),
+                "budget": w.num(r.budget, 0),
                 "currency": currency,
             },
         )
@@ -135,9 +138,12 @@ def blocked_alerts(
 ) -> list[AlertCandidate]:
     """One alert per initiative blocked at `at` by one or more initiatives it depends on
     (SPEC §4.4, via `planning.dependencies.blockers`)."""
+    w = _Words()
     if initiatives.empty or edges.empty:
         return []
-    info = {int(r.initiative_id): r for r in initiatives.itertuples(index=False)}
+    linked = set(edges["x_id"]) | set(edges["y_id"])  # only these can block or be blocked
+    rows = initiatives[initiatives["initiative_id"].isin(linked)]
+    info = {int(r.initiative_id): r for r in rows.itertuples(index=False)}
     nodes = {
         i: Node(i, int(r.department_id), r.start, r.planned_end, r.status) for i, r in info.items()
     }
@@ -145,20 +151,26 @@ def blocked_alerts(
     by_blocked: dict[int, list[int]] = {}
     for x_id, y_id in pairs:
         by_blocked.setdefault(int(x_id), []).append(int(y_id))
-    return [_blocked_alert(info[x], [info[y] for y in ys], at) for x, ys in by_blocked.items()]
+    words = (
+        _("%(title)s (%(department)s, starts %(start)s) is blocked by %(blockers)s"),
+        _("%(title)s (%(department)s, planned to end %(date)s)"),
+    )
+    return [
+        _blocked_alert(info[x], [info[y] for y in ys], at, words, w) for x, ys in by_blocked.items()
+    ]
 
 
-def _blocked_alert(x, ys: list, at: dt.date) -> AlertCandidate:
+def _blocked_alert(x, ys: list, at: dt.date, words: tuple[str, str], w: _Words) -> AlertCandidate:
+    sentence, blocker = words
     overdue = any(at > y.planned_end for y in ys)
     names = ", ".join(
-        _("%(title)s (%(department)s, planned to end %(date)s)")
-        % {"title": y.title, "department": y.department_name, "date": short_date(y.planned_end)}
+        blocker % {"title": y.title, "department": y.department_name, "date": w.date(y.planned_end)}
         for y in ys
     )
-    message = _("%(title)s (%(department)s, starts %(start)s) is blocked by %(blockers)s") % {
+    message = sentence % {
         "title": x.title,
         "department": x.department_name,
-        "start": short_date(x.start),
+        "start": w.date(x.start),
         "blockers": names,
     }
     return AlertCandidate(
@@ -176,8 +188,13 @@ def _blocked_alert(x, ys: list, at: dt.date) -> AlertCandidate:
 def milestone_alerts(late: pd.DataFrame) -> list[AlertCandidate]:
     """One alert per overdue milestone (`late` as from `thresholds.overdue` over
     `rule_inputs.open_milestone_inputs`)."""
+    w = _Words()
     if late.empty:
         return []
+    template = _(
+        "Milestone “%(title)s” of %(initiative)s was due %(date)s and is not done "
+        "(%(days)s days overdue)"
+    )
     return [
         AlertCandidate(
             Rule.MILESTONE_OVERDUE.value,
@@ -188,15 +205,12 @@ def milestone_alerts(late: pd.DataFrame) -> list[AlertCandidate]:
             _id(r.owner_id) or _id(r.department_head_id),
             CRITICAL if r.days_overdue > CRITICAL_OVERDUE_DAYS else WARNING,
             clip(
-                _(
-                    "Milestone “%(title)s” of %(initiative)s was due %(date)s and is not done "
-                    "(%(days)s days overdue)"
-                )
+                template
                 % {
                     "title": r.title,
                     "initiative": r.initiative_title,
-                    "date": short_date(r.due_date),
-                    "days": num(r.days_overdue, 0),
+                    "date": w.date(r.due_date),
+                    "days": w.num(r.days_overdue, 0),
                 }
             ),
         )
@@ -208,8 +222,10 @@ def action_item_alerts(late: pd.DataFrame) -> list[AlertCandidate]:
     """One alert per overdue action item of a monthly review, for the `reviews` app's alert
     source: `late` as from `thresholds.overdue` over rows with id, title, due_date, done,
     owner_id, department_id (may be None) and department_head_id."""
+    w = _Words()
     if late.empty:
         return []
+    template = _("Action item “%(title)s” was due %(date)s and is not done (%(days)s days overdue)")
     return [
         AlertCandidate(
             Rule.ACTION_ITEM_OVERDUE.value,
@@ -220,11 +236,8 @@ def action_item_alerts(late: pd.DataFrame) -> list[AlertCandidate]:
             _id(r.owner_id) or _id(r.department_head_id),
             CRITICAL if r.days_overdue > CRITICAL_OVERDUE_DAYS else WARNING,
             clip(
-                _(
-                    "Action item “%(title)s” was due %(date)s and is not done "
-                    "(%(days)s days overdue)"
-                )
-                % {"title": r.title, "date": short_date(r.due_date), "days": num(r.days_overdue, 0)}
+                template
+                % {"title": r.title, "date": w.date(r.due_date), "days": w.num(r.days_overdue, 0)}
             ),
         )
         for r in late.itertuples(index=False)
@@ -234,6 +247,7 @@ def action_item_alerts(late: pd.DataFrame) -> list[AlertCandidate]:
 def kpi_alerts(checks: pd.DataFrame, kpis: pd.DataFrame) -> list[AlertCandidate]:
     """One alert per KPI whose latest month is outside its warning or critical threshold
     (`checks` as from `thresholds.kpi_checks`)."""
+    w = _Words()
     if checks.empty:
         return []
     outside = checks[checks["level"].isin([KpiLevel.WARNING.value, KpiLevel.CRITICAL.value])]
@@ -252,25 +266,25 @@ def kpi_alerts(checks: pd.DataFrame, kpis: pd.DataFrame) -> list[AlertCandidate]
             _id(r.department_id),
             _id(r.goal_owner_id) or _id(r.department_head_id),
             CRITICAL if r.level == KpiLevel.CRITICAL.value else WARNING,
-            _kpi_message(r),
+            _kpi_message(r, w),
         )
         for r in rows.itertuples(index=False)
     ]
 
 
-def _kpi_message(r) -> str:
+def _kpi_message(r, w) -> str:
     unit = f" {r.unit}" if r.unit else ""
     values = {
         "kpi": r.name,
         "month": dateformat.format(r.period.date(), "F Y"),
-        "value": num(r.value) + unit,
-        "target": num(r.target) + unit,
+        "value": w.num(r.value) + unit,
+        "target": w.num(r.target) + unit,
     }
     if r.shortfall is None or math.isnan(r.shortfall):
         return _("%(kpi)s missed its target of %(target)s in %(month)s (%(value)s)") % values
     return _(
         "%(kpi)s was %(pct)s short of its target in %(month)s (%(value)s against %(target)s)"
-    ) % {**values, "pct": percent(r.shortfall)}
+    ) % {**values, "pct": w.percent(r.shortfall)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,11 +294,7 @@ def _kpi_message(r) -> str:
 def num(value: float, decimals: int = 2) -> str:
     """A number as people write it in the active language: thousands separators, no
     trailing zeros (1,234.5 in English, 1.234,5 in German)."""
-    text = f"{float(value):,.{decimals}f}"
-    if decimals:
-        text = text.rstrip("0").rstrip(".")
-    thousands, point = _separators()
-    return text.translate({ord(","): thousands, ord("."): point})
+    return _Words().num(value, decimals)
 
 
 def _separators() -> tuple[str, str]:
@@ -299,13 +309,40 @@ _SEPARATORS: dict[str | None, tuple[str, str]] = {}
 
 def percent(share: float) -> str:
     """0.5 → '50 %' (whole percent; '0.5 %' below one percent)."""
-    value = float(share) * 100
-    return f"{num(value, 0 if abs(value) >= 1 else 1)} %"
+    return _Words().percent(share)
 
 
 def short_date(day: dt.date) -> str:
-    """31 Mar (with the year only when it is not the plan's usual one is left to callers)."""
+    """A day as "31 Mar" in the active language (cached: thousands of alerts share a few
+    hundred dates)."""
+    return _short_date(day, get_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _short_date(day: dt.date, language: str | None) -> str:
     return dateformat.format(day, "j M")
+
+
+class _Words:
+    """Numbers and dates in the active language, looked up once per batch of alerts (the
+    language and its separators cost more to look up than to apply, 15,000 times over)."""
+
+    def __init__(self):
+        self.language = get_language()
+        self.thousands, self.point = _separators()
+
+    def num(self, value: float, decimals: int = 2) -> str:
+        text = f"{float(value):,.{decimals}f}"
+        if decimals:
+            text = text.rstrip("0").rstrip(".")
+        return text.translate({ord(","): self.thousands, ord("."): self.point})
+
+    def percent(self, share: float) -> str:
+        value = float(share) * 100
+        return f"{self.num(value, 0 if abs(value) >= 1 else 1)} %"
+
+    def date(self, day: dt.date) -> str:
+        return _short_date(day, self.language)
 
 
 def clip(text: str) -> str:

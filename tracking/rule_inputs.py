@@ -46,6 +46,7 @@ class KpiInputs(NamedTuple):
 
 def _frame(rows: QuerySet, columns: list[str]) -> pd.DataFrame:
     """A DataFrame from `.values(*columns)` rows, with the columns even when empty."""
+    rows = rows.order_by()  # no default ordering: it would sort (and join) for nothing
     return pd.DataFrame.from_records(list(rows.values_list(*columns)), columns=columns)
 
 
@@ -53,7 +54,7 @@ def fast_frame(rows: QuerySet, columns: list[str]) -> pd.DataFrame:
     """Like `_frame` for the big tables (a row per goal and month): the rows come straight
     from the database cursor, without Django's per-row work. Dates may arrive as ISO text
     (SQLite), so use it for columns that pandas parses, not for dates handed to Python."""
-    query = rows.values_list(*columns).query
+    query = rows.order_by().values_list(*columns).query
     sql, params = query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

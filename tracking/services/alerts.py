@@ -202,9 +202,9 @@ def _store_figures(plan_id: int, positions: pd.DataFrame, run_at: dt.datetime) -
     """Upsert one GoalFigure per goal and evaluated month, writing only the rows that changed
     (reading 120,000 stored figures is several times cheaper than upserting them); drop the
     figures of goals that are no longer evaluated (dropped)."""
-    GoalFigure.objects.filter(plan_id=plan_id).exclude(
-        goal__status__in=FIGURE_GOAL_STATUSES
-    ).delete()
+    # A small subquery (the plan's dropped goals) keeps this an index lookup.
+    dropped = Goal.objects.filter(plan_id=plan_id).exclude(status__in=FIGURE_GOAL_STATUSES)
+    GoalFigure.objects.filter(goal__in=dropped.values("id")).delete()
     if positions.empty:
         return
     months = positions["as_of"].to_numpy().astype("datetime64[M]").astype("datetime64[D]")
