@@ -10,7 +10,10 @@ class UserLanguageMiddleware:
     def __call__(self, request):
         profile = getattr(request.user, "profile", None) if request.user.is_authenticated else None
         language = getattr(profile, "language", "") if profile else ""
-        if language:
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
-        return self.get_response(request)
+        if not language:
+            return self.get_response(request)
+        request.LANGUAGE_CODE = language
+        # override() restores the previous language afterwards, so it never leaks into the next
+        # request served by the same thread.
+        with translation.override(language):
+            return self.get_response(request)

@@ -64,6 +64,16 @@ def client_for(client):
 
 
 @pytest.fixture(autouse=True)
+def _english_unless_asked(settings):
+    """Each test starts in the default language, whatever an earlier test activated."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _celery_in_process(request):
     """Tasks run in-process in tests, except in tests marked `worker`, which start a real
     Celery worker against the configured broker."""
