@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test venv migrate lint format check worker beat bench bench-big messages clean
+.PHONY: demo test venv migrate lint format check worker beat bench bench-import messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,10 +49,10 @@ beat: venv
 
 ## Benchmarks on PostgreSQL under gunicorn (see README.md, "Benchmarks").
 bench: venv
-	$(PY) tests/bench/run.py
+	$(PY) tests/bench/bench_dashboards.py
 
-bench-big: venv
-	$(PY) tests/bench/run.py --scale 10
+bench-import: venv
+	$(PY) tests/bench/bench_import.py
 
 messages: venv
 	$(PY) manage.py makemessages -l de --ignore=.venv --ignore=tests
