@@ -77,8 +77,7 @@ def _build(reuse: bool) -> dict[int, int]:
     from planning.models import Plan
 
     call_command("migrate", verbosity=0)
-    if not reuse:
-        call_command("collectstatic", verbosity=0, interactive=False)
+    call_command("collectstatic", verbosity=0, interactive=False)
     plans = {}
     for scale in (1, 10):
         existing = Plan.objects.filter(name=f"Bench x{scale}").first()
@@ -201,6 +200,9 @@ def _measure(
                 (timings if status == 200 else errors).append(elapsed if status == 200 else status)
         conn.close()
 
+    status, _elapsed = _get(port, path, cookie)
+    if status != 200:
+        raise SystemExit(f"{path} answers HTTP {status}; fix that before measuring")
     for _ in range(warm):  # warm the workers' caches and connections
         _get(port, path, cookie)
     threads = [threading.Thread(target=worker, args=(requests // clients,)) for _ in range(clients)]
