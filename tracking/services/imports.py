@@ -665,6 +665,8 @@ def _pg_upsert(*, job, rows, progress, target: _Target) -> dict[str, int]:
     staging = f"import_{target.model._meta.db_table}"
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {staging}")
+        # The upsert's RETURNING rows feed the history insert; keep them in memory.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(
             f"CREATE TEMP TABLE {staging} (row bigint, {_stage_columns(target)}) ON COMMIT DROP"
         )
