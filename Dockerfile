@@ -8,6 +8,7 @@ COPY pyproject.toml ./
 RUN pip install --upgrade pip && pip install .
 COPY . .
 RUN useradd --create-home openaop \
+ && mkdir -p /var/lib/openaop/imports && chown openaop /var/lib/openaop/imports \
  && DEBUG=0 SECRET_KEY=build-only-key-build-only-key-build-only-key-0123456789 \
     python manage.py collectstatic --noinput \
  && chown -R openaop /app

@@ -147,6 +147,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=540)
 CELERY_TIMEZONE = TIME_ZONE
+# Task modules that autodiscovery (which only finds `tasks.py`) would miss.
+CELERY_IMPORTS = ["tracking.tasks_import"]
 CELERY_BEAT_SCHEDULE = {
     "recompute-alerts-daily": {
         "task": "tracking.tasks.recompute_all_alerts",
@@ -180,6 +182,10 @@ REST_FRAMEWORK = {
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
 IMPORT_ASYNC_ROWS = env.int("IMPORT_ASYNC_ROWS", default=5_000)
+IMPORT_MAX_UNZIPPED_BYTES = env.int("IMPORT_MAX_UNZIPPED_BYTES", default=10 * IMPORT_MAX_BYTES)
+IMPORT_MAX_ZIP_RATIO = env.int("IMPORT_MAX_ZIP_RATIO", default=100)
+# Checked rows wait here between preview and commit; web and worker must share the folder.
+IMPORT_DIR = env.str("IMPORT_DIR", default="")
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

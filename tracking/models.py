@@ -97,12 +97,26 @@ class Measurement(Versioned):
     value replaces the old one, and history keeps the old one. `period` is the month's first day;
     rules date it at the month's last day (SPEC §4.2)."""
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="measurements")
+    # No single-column indexes on plan, kpi and goal: the (plan, period) index and the two
+    # unique (subject, period) indexes cover every lookup, and each extra index slows bulk imports.
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="measurements", db_index=False
+    )
     kpi = models.ForeignKey(
-        Kpi, on_delete=models.CASCADE, null=True, blank=True, related_name="measurements"
+        Kpi,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="measurements",
+        db_index=False,
     )
     goal = models.ForeignKey(
-        Goal, on_delete=models.CASCADE, null=True, blank=True, related_name="measurements"
+        Goal,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="measurements",
+        db_index=False,
     )
     period = models.DateField(_("month"))
     value = models.DecimalField(_("value"), **VALUE)
@@ -111,7 +125,7 @@ class Measurement(Versioned):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     entered_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["kpi", "goal", "entered_by"])
 
     class Meta:
         ordering = ["period"]
