@@ -12,9 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
 
 from planning.models import SwotEntry, UserProfile
 from tests.factories import GoalFactory, SwotEntryFactory
@@ -23,13 +21,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "locale" / "de" / "LC_MESSAGES" / "django.po"
 MO = PO.with_suffix(".mo")
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w*\}")
-
-
-@pytest.fixture(autouse=True)
-def _english_afterwards():
-    """A German request leaves German active in this thread; later tests expect English."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 def speaks(user, language: str):
