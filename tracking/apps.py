@@ -7,6 +7,8 @@ class TrackingConfig(AppConfig):
     verbose_name = _("Tracking")
 
     def ready(self):
+        from tracking import signals
         from tracking.history import register_history_sources
 
         register_history_sources()
+        signals.connect()

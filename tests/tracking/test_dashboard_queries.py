@@ -28,6 +28,7 @@ MOST_QUERIES = 20
 def plans(django_db_setup, django_db_blocker):
     """Both plans, built once for the module (committed, then deleted at the end)."""
     with django_db_blocker.unblock():
+        history_before = _history_marks()
         built = [
             build_plan(
                 name=name,
@@ -43,6 +44,25 @@ def plans(django_db_setup, django_db_blocker):
             alerts_recompute(plan_id=plan.pk, as_of=plan.end)
         yield built
         _delete(built)
+        _forget_history_since(history_before)
+
+
+def _history_models():
+    from django.apps import apps
+
+    return [m for m in apps.get_models() if m.__name__.startswith("Historical")]
+
+
+def _history_marks() -> dict:
+    from django.db.models import Max
+
+    return {m: m.objects.aggregate(top=Max("history_id"))["top"] or 0 for m in _history_models()}
+
+
+def _forget_history_since(marks: dict) -> None:
+    """The module's plans were committed; leave no history rows behind for later tests."""
+    for model, top in marks.items():
+        model.objects.filter(history_id__gt=top).delete()
 
 
 def _delete(built) -> None:

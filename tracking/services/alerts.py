@@ -403,7 +403,19 @@ def alerts_schedule_recompute(*, plan_id: int) -> None:
     With a broker, many edits within `ALERT_DEBOUNCE_SECONDS` queue one task that runs that
     many seconds after the first edit; the task clears the mark when it starts, so an edit
     made while it runs queues the next one."""
-    transaction.on_commit(lambda: _queue_recompute(plan_id), robust=True)
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        getattr(callback, "recompute_plan_id", None) == plan_id and not callback.ran
+        for _sids, callback, _robust in connection.run_on_commit
+    ):
+        return  # this transaction already asks for it: one recompute per commit
+
+    def queue() -> None:
+        queue.ran = True
+        _queue_recompute(plan_id)
+
+    queue.recompute_plan_id, queue.ran = plan_id, False
+    transaction.on_commit(queue, robust=True)
 
 
 def _queue_recompute(plan_id: int) -> None:
