@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import plotly.io as pio
-from django.utils import formats
+from django.utils import formats, translation
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -299,13 +299,29 @@ def status_label(status: str) -> str:
     return f"{STATUS_ICONS.get(status, '–')} {GoalStatus(status).label}"
 
 
+_SEPARATORS: dict[str, tuple[str, str]] = {}
+
+
+def _number_separators() -> tuple[str, str]:
+    """(decimal, thousands) separators of the active language, looked up once per language."""
+    language = translation.get_language() or "en"
+    if language not in _SEPARATORS:
+        _SEPARATORS[language] = (
+            formats.get_format("DECIMAL_SEPARATOR"),
+            formats.get_format("THOUSAND_SEPARATOR"),
+        )
+    return _SEPARATORS[language]
+
+
 def number(value: Number | None, decimals: int = 0) -> str:
-    """A number with the active language's separators ("1,234"); "–" when missing."""
+    """A number rounded to `decimals` with the active language's separators ("1,234";
+    "1.234" in German); "–" when missing."""
     if value is None:
         return "–"
-    # Django's number_format cuts surplus decimals off; round first (81.99996 % is 82 %).
-    rounded = round(float(value), decimals)
-    return formats.number_format(rounded, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    rounded = round(float(value), decimals) or 0.0  # no "-0"
+    text = f"{rounded:,.{decimals}f}"
+    decimal, thousands = _number_separators()
+    return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
 
 
 def percent(share: Number | None) -> str:
@@ -376,13 +392,16 @@ def goal_bullet(
     planned = [progress_pct(g.planned, g.baseline, g.target) for g in rows]
     low, high = PROGRESS_CLIP
     positions = list(range(len(rows)))
+    words = _hover_words()
     bars = {
         "type": "bar",
         "y": positions,
         "x": [_clip(a, low, high) if a is not None else 0 for a in actual],
         "orientation": "h",
         "marker": {"color": [STATUS_COLOURS.get(g.status, NO_DATA) for g in rows]},
-        "hovertext": [_goal_hover(g, a, p) for g, a, p in zip(rows, actual, planned, strict=True)],
+        "hovertext": [
+            _goal_hover(g, a, p, words) for g, a, p in zip(rows, actual, planned, strict=True)
+        ],
         "hoverinfo": "text",
         "width": 0.55,
         "name": _("Actual"),
@@ -459,15 +478,27 @@ def _bullet_text(goal: GoalProgress, actual_pct: float | None) -> str:
     return f"{number(actual_pct)} %  {status_label(goal.status)}"
 
 
-def _goal_hover(goal: GoalProgress, actual_pct, planned_pct) -> str:
+def _hover_words() -> dict[str, str]:
+    """The words of the goal hover texts, translated once per chart rather than per goal."""
+    words = {
+        "actual": _("Actual"),
+        "planned": _("Planned by now"),
+        "target": _("Target"),
+        "baseline": _("Baseline"),
+    }
+    words.update({status: status_label(status) for status in STATUS_ICONS})
+    return words
+
+
+def _goal_hover(goal: GoalProgress, actual_pct, planned_pct, words: Mapping[str, str]) -> str:
     unit = f" {goal.unit}" if goal.unit else ""
     lines = [
         f"<b>{goal.label}</b>",
-        f"{_('Actual')}: {number(goal.actual, 2)}{unit} ({_pct_or_dash(actual_pct)})",
-        f"{_('Planned by now')}: {number(goal.planned, 2)}{unit} ({_pct_or_dash(planned_pct)})",
-        f"{_('Target')}: {number(goal.target, 2)}{unit} · {_('Baseline')}: "
+        f"{words['actual']}: {number(goal.actual, 2)}{unit} ({_pct_or_dash(actual_pct)})",
+        f"{words['planned']}: {number(goal.planned, 2)}{unit} ({_pct_or_dash(planned_pct)})",
+        f"{words['target']}: {number(goal.target, 2)}{unit} · {words['baseline']}: "
         f"{number(goal.baseline, 2)}{unit}",
-        status_label(goal.status),
+        words.get(goal.status) or status_label(goal.status),
     ]
     return "<br>".join(lines)
 

@@ -458,6 +458,8 @@ def test_figures_serialise_to_json_for_the_page():
 def test_numbers_are_rounded_not_cut_off():
     assert chart_functions.number(81.99996) == "82"
     assert chart_functions.percent(Decimal("0.8199999")) == "82 %"
+    assert chart_functions.number(-0.4) == "0"
+    assert chart_functions.number(1234.567, 2) == "1,234.57"
 
 
 def test_team_matrix_keeps_the_teams_that_block_most_but_the_title_counts_all():
