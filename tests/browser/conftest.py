@@ -50,7 +50,7 @@ def new_page(browser, live_server):
         page.console_errors = []
         page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
         page.on("pageerror", lambda e: page.console_errors.append(str(e)))
-        page.set_default_timeout(15000)
+        page.set_default_timeout(30000)  # generous: CI machines are small
         return page
 
     yield make

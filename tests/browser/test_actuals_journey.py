@@ -87,7 +87,8 @@ def test_contributor_types_kpi_values_with_the_keyboard_and_saves(page, login, s
 
     with page.expect_navigation():
         page.keyboard.press("Control+s")
-    assert page.get_by_text("Saved 6 values.").is_visible()
+    page.wait_for_load_state("networkidle")
+    page.get_by_text("Saved 6 values.").wait_for(state="visible")
     saved = {
         (m.kpi_id, m.period): m.value
         for m in Measurement.objects.filter(plan=plan).order_by("period")
@@ -124,6 +125,7 @@ def test_bad_input_is_marked_on_its_cell_and_nothing_is_saved(page, login, shot,
     page.locator(f'input[name="{_name(rate, months[1])}"]').fill("lots")
     with page.expect_navigation():
         page.get_by_role("button", name="Save changes").click()
+    page.wait_for_load_state("networkidle")
     bad = page.locator(f'input[name="{_name(rate, months[1])}"]')
     assert bad.get_attribute("aria-invalid") == "true"
     assert bad.input_value() == "lots"
