@@ -189,15 +189,21 @@ def test_every_member_may_export_and_outsiders_see_nothing(people, client_for):
     assert client_for(people.outsider).get(url).status_code == 404
 
 
-def test_the_exported_measurements_sheet_imports_again(people, settings, tmp_path, monkeypatch):
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_exported_measurements_sheet_imports_again(
+    people, settings, tmp_path, monkeypatch, language
+):
     """Round trip: the Measurements sheet uses the import columns, so a person can edit it
-    and upload the workbook as it is."""
+    and upload the workbook as it is — also when it was exported in German ("Messwerte")."""
+    from django.utils import translation
+
     from tracking.services import imports as service
 
     settings.IMPORT_DIR = str(tmp_path)
     monkeypatch.setattr(service, "import_open_until", lambda today=None: dt.date(2026, 6, 1))
     _add_department(people.plan, 1)
-    data = exports.plan_workbook(people.plan)
+    with translation.override(language):
+        data = exports.plan_workbook(people.plan)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     job = service.import_validate(

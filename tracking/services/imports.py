@@ -219,6 +219,17 @@ def import_validate(
     return job
 
 
+def _sheet_names(kind: str) -> list[str]:
+    """The sheet to read from a workbook, by its name in any language the app ships (a German
+    export names it "Messwerte"), so that an exported plan imports again as it is."""
+    english = ["measurements", "values"] if kind == Kind.MEASUREMENTS else ["spend"]
+    names = list(english)
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            names.append(str(_("Measurements") if kind == Kind.MEASUREMENTS else _("Spend")))
+    return names
+
+
 def _check_upload(plan, access, kind, upload, today) -> tuple[Checked, pd.DataFrame]:
     limits = file_limits()
     size = getattr(upload, "size", None)
@@ -230,8 +241,7 @@ def _check_upload(plan, access, kind, upload, today) -> tuple[Checked, pd.DataFr
     upload_path = import_dir() / f"upload-{uuid.uuid4().hex}"
     try:
         _save_upload(upload, upload_path, limits.max_bytes)
-        sheets = ("measurements", "values") if kind == Kind.MEASUREMENTS else ("spend",)
-        table = imports.read_table(upload_path, limits, sheet_names=sheets)
+        table = imports.read_table(upload_path, limits, sheet_names=_sheet_names(kind))
     finally:
         upload_path.unlink(missing_ok=True)
     decimal_comma = bool(table.attrs.get("decimal_comma"))
