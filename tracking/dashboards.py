@@ -15,7 +15,7 @@ import pandas as pd
 from django.utils.dateformat import format as date_format
 
 from planning.dependencies import Node, blockers, team_blocks
-from planning.models import Department, Initiative, Plan
+from planning.models import Initiative, Plan
 from tracking import charts, selectors
 from tracking.burn import burn_position, burn_positions
 from tracking.thresholds import kpi_check
@@ -114,7 +114,7 @@ def _progress(row: selectors.GoalFigureRow) -> charts.GoalProgress:
 
 
 def department_dashboard(
-    plan: Plan, month: dt.date, department: Department, show_all: bool
+    plan: Plan, month: dt.date, department: selectors.DepartmentRef, show_all: bool
 ) -> dict:
     """KPI trends with target path and threshold band, the budget burn curve against plan and
     the burn line, and the roadmap Gantt with dependencies."""
@@ -173,7 +173,9 @@ def _threshold_bound(target, direction: str, share):
     return float(target) + step if direction == "decrease" else float(target) - step
 
 
-def _department_burn_chart(plan: Plan, month: dt.date, department: Department) -> Chart:
+def _department_burn_chart(
+    plan: Plan, month: dt.date, department: selectors.DepartmentRef
+) -> Chart:
     """The department's burn at every month end (the scalar rule, twelve times)."""
     months = plan.month_starts()
     budget = _monthly(selectors.budget_by_department_month(plan, department.pk), months)
@@ -209,7 +211,9 @@ def _month_index(plan: Plan, month: dt.date) -> int:
     return plan.month_starts().index(month) + 1
 
 
-def _roadmap(plan: Plan, month: dt.date, department: Department, show_all: bool) -> dict:
+def _roadmap(
+    plan: Plan, month: dt.date, department: selectors.DepartmentRef, show_all: bool
+) -> dict:
     rows, total = selectors.roadmap_initiatives(
         plan, department.pk, None if show_all else GANTT_LIMIT
     )

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import pandas as pd
 from django.db.models import Count, Q, QuerySet, Sum
 
-from planning.models import BudgetLine, Department, Goal, Initiative, Plan
+from planning.models import BudgetLine, Goal, Initiative, Plan
 from tracking.constants import STATUS_ORDER
 from tracking.models import Alert, GoalFigure, Kpi, KpiTarget, Measurement, Spend
 
@@ -132,9 +133,19 @@ def open_alert_count(plan: Plan, department_id: int | None = None) -> int:
 # Departments ----------------------------------------------------------------------------------
 
 
-def departments(plan: Plan) -> list[Department]:
-    """The plan's departments by name, for filters and as chart rows (one query)."""
-    return list(plan.departments.order_by("name"))
+class DepartmentRef(NamedTuple):
+    """A department as filters and charts name it."""
+
+    pk: int
+    name: str
+
+
+def departments(plan: Plan) -> list[DepartmentRef]:
+    """The plan's departments by name, for filters and as chart rows (one narrow query: plans
+    may have hundreds of departments)."""
+    return [
+        DepartmentRef(*row) for row in plan.departments.order_by("name").values_list("pk", "name")
+    ]
 
 
 # Money ----------------------------------------------------------------------------------------

@@ -294,6 +294,9 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="reuse the database's plans")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--skip-import", action="store_true", help="skip the import bench")
+    parser.add_argument(
+        "--targets-only", action="store_true", help="measure only the pages the targets are about"
+    )
     args = parser.parse_args()
 
     env = _environment(args.database)
@@ -315,7 +318,8 @@ def main() -> int:
     results = []
     print(f"\n{'page':28} {'plan':>6} {'requests':>8} {'p50 ms':>8} {'p95 ms':>8}", flush=True)
     try:
-        for pages, rounds in _groups(plans, args.requests):
+        groups = _groups(plans, args.requests)
+        for pages, rounds in groups[:1] if args.targets_only else groups:
             clients = min(args.clients, rounds)
             measured = _measure(
                 args.port,
