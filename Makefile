@@ -26,8 +26,11 @@ demo: migrate
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## Run the whole test suite (SQLite by default; DATABASE_URL / CELERY_BROKER_URL switch to PostgreSQL / Redis).
+# Browser journeys run in their own pytest session: in one session with the threaded PostgreSQL
+# concurrency tests, the live server's later requests were seen to fail (issue left open).
 test: venv
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not browser"
+	$(PY) -m pytest -m browser
 
 lint: venv
 	$(VENV)/bin/ruff check .
