@@ -17,5 +17,8 @@ def navigation(request):
         "nav_unread": Notification.objects.filter(user=user, read=False).count(),
     }
     if plan is not None:
-        context["nav_open_alerts"] = Alert.objects.filter(plan=plan, state=Alert.State.OPEN).count()
+        # Capped: the badge reads "99+" beyond that, and the count stays cheap on huge plans.
+        context["nav_open_alerts"] = Alert.objects.filter(
+            plan=plan, state=Alert.State.OPEN
+        )[:100].count()
     return context

@@ -1,6 +1,7 @@
 """Reads of plan data in a fixed number of queries, whatever the plan's size."""
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from planning.models import Department, Goal, Plan
 
@@ -20,7 +21,20 @@ def company_goals_without_department(plan: Plan) -> QuerySet[Goal]:
 
 
 def plans_with_counts(plans: QuerySet[Plan]) -> QuerySet[Plan]:
+    """Plans with their number of departments and goals, counted in subqueries (a join of both
+    would multiply the rows)."""
     return plans.annotate(
-        department_count=Count("departments", distinct=True),
-        goal_count=Count("goals", distinct=True),
+        department_count=_count(Department, "plan"),
+        goal_count=_count(Goal, "plan"),
     ).order_by("-start", "name")
+
+
+def _count(model, link: str):
+    rows = (
+        model.objects.filter(**{link: OuterRef("pk")})
+        .order_by()
+        .values(link)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows), 0)
