@@ -66,6 +66,25 @@ def parse_value(
     return number
 
 
+def parse_month_cell(
+    raw: str | None,
+    *,
+    month: dt.date,
+    months: set[dt.date],
+    last_open: dt.date,
+    rules: NumberRules,
+    decimal_separator: str = ".",
+) -> Decimal | None:
+    """A month-grid cell's number: the month must lie in the plan year, and a month that has not
+    started yet takes no value. Raises CellError otherwise."""
+    if month not in months:
+        raise CellError(_("This month is outside the plan year."))
+    value = parse_value(raw, rules=rules, decimal_separator=decimal_separator)
+    if month > last_open and value is not None:
+        raise CellError(_("This month has not started yet."))
+    return value
+
+
 def _normalise_separators(text: str, decimal_separator: str) -> str:
     """`text` with the decimal separator as '.' and no thousands separators."""
     grouping = "," if decimal_separator == "." else "."

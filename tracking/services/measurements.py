@@ -25,7 +25,7 @@ from tracking.cells import (
     CellProblem,
     CellsRejected,
     month_key,
-    parse_value,
+    parse_month_cell,
 )
 from tracking.models import Kpi, Measurement, Source
 from tracking.services.alerts import alerts_schedule_recompute
@@ -124,13 +124,14 @@ def _parse(plan, cells, subjects, decimal_separator, last_open):
         try:
             if (cell.kind, cell.subject_id) not in subjects:
                 raise CellError(_("This KPI or goal no longer exists in the plan."))
-            if cell.period not in months:
-                raise CellError(_("This month is outside the plan year."))
-            values[cell.key] = parse_value(
-                cell.raw, rules=MEASUREMENT_RULES, decimal_separator=decimal_separator
+            values[cell.key] = parse_month_cell(
+                cell.raw,
+                month=cell.period,
+                months=months,
+                last_open=last_open,
+                rules=MEASUREMENT_RULES,
+                decimal_separator=decimal_separator,
             )
-            if cell.period > last_open and values[cell.key] is not None:
-                raise CellError(_("This month has not started yet."))
         except CellError as error:
             problems[cell.key] = CellProblem(key=cell.key, message=error.message)
     return values, problems

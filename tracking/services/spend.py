@@ -20,7 +20,7 @@ from tracking.cells import (
     CellProblem,
     CellsRejected,
     month_key,
-    parse_value,
+    parse_month_cell,
 )
 from tracking.models import Source, Spend
 from tracking.services.alerts import alerts_schedule_recompute
@@ -104,13 +104,14 @@ def _parse(plan: Plan, cells: list[SpendCell], decimal_separator: str, last_open
                 raise CellError(_("This department no longer exists in the plan."))
             if cell.category not in BudgetLine.Category.values:
                 raise CellError(_("Unknown spend category."))
-            if cell.month not in months:
-                raise CellError(_("This month is outside the plan year."))
-            values[cell.key] = parse_value(
-                cell.raw, rules=MONEY_RULES, decimal_separator=decimal_separator
+            values[cell.key] = parse_month_cell(
+                cell.raw,
+                month=cell.month,
+                months=months,
+                last_open=last_open,
+                rules=MONEY_RULES,
+                decimal_separator=decimal_separator,
             )
-            if cell.month > last_open and values[cell.key] is not None:
-                raise CellError(_("This month has not started yet."))
         except CellError as error:
             problems[cell.key] = CellProblem(key=cell.key, message=error.message)
     return values, problems
