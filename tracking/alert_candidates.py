@@ -17,25 +17,23 @@ milestones and the start month for blocked initiatives (those stay the same aler
 condition lasts). The owner is the goal's, initiative's or KPI goal's owner, else the head of
 the department.
 
-Messages are in the user's words with the numbers that matter, e.g. "Hire 4 enterprise AEs is
-50 % behind plan (1 of 2 planned by 31 Mar)."
+What an alert says is kept as facts (names, rounded numbers, ISO dates) and written out in
+the reader's language by `tracking.alert_words`, e.g. "Hire 4 enterprise AEs is 50 % behind
+plan (1 of 2 planned by 31 Mar)."
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
-from django.utils import dateformat
-from django.utils.formats import get_format
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
-from planning.dependencies import Node, blockers
+from planning.dependencies import blocked_mask
+from tracking.alert_words import alert_message
 from tracking.constants import GoalStatus, KpiLevel, SubjectType
 from tracking.models import Alert
 
@@ -43,12 +41,12 @@ Rule = Alert.Rule
 WARNING, CRITICAL = Alert.Severity.WARNING.value, Alert.Severity.CRITICAL.value
 CRITICAL_BEHIND_FACTOR = 2
 CRITICAL_OVERDUE_DAYS = 30
-MESSAGE_MAX = 500
 
 
 class AlertCandidate(NamedTuple):
     """An alert as a rule raises it; stored with the key (rule, subject_type, subject_id,
-    period) per plan."""
+    period) per plan. `facts` are what the sentence is written from (`tracking.alert_words`):
+    JSON values only — text, numbers rounded to what is shown, ISO dates."""
 
     rule: str
     subject_type: str
@@ -57,7 +55,12 @@ class AlertCandidate(NamedTuple):
     department_id: int | None
     owner_id: int | None
     severity: str
-    message: str
+    facts: dict
+
+    @property
+    def message(self) -> str:
+        """The sentence in the active language."""
+        return alert_message(self.rule, self.facts)
 
 
 def goal_alerts(
@@ -65,7 +68,6 @@ def goal_alerts(
 ) -> list[AlertCandidate]:
     """One alert per goal that is behind at `month_end` (`positions` as from
     `variance.goal_positions`, `goals` as from `rule_inputs.goal_inputs`)."""
-    w = _Words()
     if positions.empty:
         return []
     at = positions[
@@ -73,27 +75,32 @@ def goal_alerts(
         & (positions["status"] == GoalStatus.BEHIND.value)
     ]
     rows = at.merge(goals.drop(columns=["status"], errors="ignore"), on="goal_id")
-    template = _("%(goal)s is %(pct)s behind plan (%(actual)s of %(planned)s planned by %(date)s)")
-    by_date = w.date(month_end)
+    period, day = month_end.replace(day=1), month_end.isoformat()
+    rule, subject_type = Rule.GOAL_BEHIND.value, SubjectType.GOAL.value
+    critical = rows["shortfall"].to_numpy() > CRITICAL_BEHIND_FACTOR * threshold
+    owners = _ids(rows["owner_id"], rows["department_head_id"])
     return [
         AlertCandidate(
-            Rule.GOAL_BEHIND.value,
-            SubjectType.GOAL.value,
-            int(r.goal_id),
-            month_end.replace(day=1),
-            _id(r.department_id),
-            _id(r.owner_id) or _id(r.department_head_id),
-            CRITICAL if r.shortfall > CRITICAL_BEHIND_FACTOR * threshold else WARNING,
-            template
-            % {
-                "goal": r.title,
-                "pct": w.percent(r.shortfall),
-                "actual": w.num(r.actual),
-                "planned": w.num(r.planned),
-                "date": by_date,
-            },
+            rule,
+            subject_type,
+            goal_id,
+            period,
+            department_id,
+            owner_id,
+            CRITICAL if worse else WARNING,
+            {"goal": title, "shortfall": s, "actual": a, "planned": p, "date": day},
         )
-        for r in rows.itertuples(index=False)
+        for goal_id, department_id, owner_id, worse, title, s, a, p in zip(
+            rows["goal_id"].astype("int64").tolist(),
+            _ids(rows["department_id"]),
+            owners,
+            critical.tolist(),
+            rows["title"].tolist(),
+            _rounded(rows["shortfall"]),
+            _rounded(rows["actual"]),
+            _rounded(rows["planned"]),
+            strict=True,
+        )
     ]
 
 
@@ -102,7 +109,6 @@ def burn_alerts(
 ) -> list[AlertCandidate]:
     """One alert per department that burned its budget early at `month_end` (`burn` as from
     `burn.burn_positions`, `departments`: department_id, name, head_id)."""
-    w = _Words()
     if burn.empty:
         return []
     rows = burn[burn["burn_early"].astype(bool)].merge(departments, on="department_id")
@@ -115,139 +121,130 @@ def burn_alerts(
             int(r.department_id),
             _id(r.head_id),
             CRITICAL if r.spent >= r.budget else WARNING,
-            _(
-                "%(department)s has spent %(spent_pct)s of its annual budget by %(date)s; "
-                "the plan expected %(planned_pct)s (%(spent)s of %(budget)s %(currency)s)"
-            )
-            % {
+            {
                 "department": r.name,
-                "spent_pct": w.percent(r.spent_share),
-                "date": w.date(month_end),
-                "planned_pct": w.percent(r.planned_share),
-                "spent": w.num(r.spent, 0),
-                "budget": w.num(r.budget, 0),
+                "spent_share": round(float(r.spent_share), 4),
+                "planned_share": round(float(r.planned_share), 4),
+                "spent": round(float(r.spent), 2),
+                "budget": round(float(r.budget), 2),
                 "currency": currency,
+                "date": month_end.isoformat(),
             },
         )
         for r in rows.itertuples(index=False)
     ]
 
 
-def blocked_alerts(
-    initiatives: pd.DataFrame, edges: pd.DataFrame, *, at: dt.date
-) -> list[AlertCandidate]:
+def blocked_alerts(dependencies: pd.DataFrame, *, at: dt.date) -> list[AlertCandidate]:
     """One alert per initiative blocked at `at` by one or more initiatives it depends on
-    (SPEC §4.4, via `planning.dependencies.blockers`)."""
-    w = _Words()
-    if initiatives.empty or edges.empty:
+    (SPEC §4.4, via `planning.dependencies.blocked_mask`); `dependencies` as from
+    `rule_inputs.dependency_inputs`. Blockers are listed in the order of the rows."""
+    if dependencies.empty:
         return []
-    linked = set(edges["x_id"]) | set(edges["y_id"])  # only these can block or be blocked
-    rows = initiatives[initiatives["initiative_id"].isin(linked)]
-    info = {int(r.initiative_id): r for r in rows.itertuples(index=False)}
-    nodes = {
-        i: Node(i, int(r.department_id), r.start, r.planned_end, r.status) for i, r in info.items()
-    }
-    pairs = blockers(nodes, edges[["x_id", "y_id"]].itertuples(index=False, name=None), at)
-    by_blocked: dict[int, list[int]] = {}
-    for x_id, y_id in pairs:
-        by_blocked.setdefault(int(x_id), []).append(int(y_id))
-    words = (
-        _("%(title)s (%(department)s, starts %(start)s) is blocked by %(blockers)s"),
-        _("%(title)s (%(department)s, planned to end %(date)s)"),
-    )
-    return [
-        _blocked_alert(info[x], [info[y] for y in ys], at, words, w) for x, ys in by_blocked.items()
-    ]
+    starts = _days(dependencies["x_start"])
+    ends = _days(dependencies["y_end"])
+    mask = blocked_mask(dependencies["x_status"], starts, dependencies["y_status"], ends, at)
+    if not mask.any():
+        return []
+    rows = dependencies[mask]
+    overdue = (np.datetime64(at, "D") > ends[mask]).tolist()
+    start_iso = np.datetime_as_string(starts[mask], unit="D").tolist()
+    end_iso = np.datetime_as_string(ends[mask], unit="D").tolist()
+    owners = _ids(rows["x_owner_id"], rows["x_department_head_id"])
+    blocked: dict[int, AlertCandidate] = {}
+    for i, (x_id, title, department_id, department, y_title, y_department) in enumerate(
+        zip(
+            rows["x_id"].astype("int64").tolist(),
+            rows["x_title"].tolist(),
+            rows["x_department_id"].astype("int64").tolist(),
+            rows["x_department_name"].tolist(),
+            rows["y_title"].tolist(),
+            rows["y_department_name"].tolist(),
+            strict=True,
+        )
+    ):
+        alert = blocked.get(x_id)
+        if alert is None:
+            alert = blocked[x_id] = AlertCandidate(
+                Rule.INITIATIVE_BLOCKED.value,
+                SubjectType.INITIATIVE.value,
+                x_id,
+                dt.date.fromisoformat(start_iso[i]).replace(day=1),
+                department_id,
+                owners[i],
+                WARNING,
+                {"title": title, "department": department, "start": start_iso[i], "blockers": []},
+            )
+        alert.facts["blockers"].append([y_title, y_department, end_iso[i]])
+        if overdue[i] and alert.severity != CRITICAL:  # a blocker is already late
+            blocked[x_id] = alert._replace(severity=CRITICAL)
+    return list(blocked.values())
 
 
-def _blocked_alert(x, ys: list, at: dt.date, words: tuple[str, str], w: _Words) -> AlertCandidate:
-    sentence, blocker = words
-    overdue = any(at > y.planned_end for y in ys)
-    names = ", ".join(
-        blocker % {"title": y.title, "department": y.department_name, "date": w.date(y.planned_end)}
-        for y in ys
-    )
-    message = sentence % {
-        "title": x.title,
-        "department": x.department_name,
-        "start": w.date(x.start),
-        "blockers": names,
-    }
-    return AlertCandidate(
-        Rule.INITIATIVE_BLOCKED.value,
-        SubjectType.INITIATIVE.value,
-        int(x.initiative_id),
-        x.start.replace(day=1),
-        int(x.department_id),
-        _id(x.owner_id) or _id(x.department_head_id),
-        CRITICAL if overdue else WARNING,
-        clip(message),
-    )
+def _days(values: pd.Series) -> np.ndarray:
+    return pd.to_datetime(values).to_numpy().astype("datetime64[D]")
 
 
 def milestone_alerts(late: pd.DataFrame) -> list[AlertCandidate]:
     """One alert per overdue milestone (`late` as from `thresholds.overdue` over
     `rule_inputs.open_milestone_inputs`)."""
-    w = _Words()
     if late.empty:
         return []
-    template = _(
-        "Milestone “%(title)s” of %(initiative)s was due %(date)s and is not done "
-        "(%(days)s days overdue)"
-    )
-    return [
-        AlertCandidate(
-            Rule.MILESTONE_OVERDUE.value,
-            SubjectType.MILESTONE.value,
-            int(r.id),
-            r.due_date.replace(day=1),
-            _id(r.department_id),
-            _id(r.owner_id) or _id(r.department_head_id),
-            CRITICAL if r.days_overdue > CRITICAL_OVERDUE_DAYS else WARNING,
-            clip(
-                template
-                % {
-                    "title": r.title,
-                    "initiative": r.initiative_title,
-                    "date": w.date(r.due_date),
-                    "days": w.num(r.days_overdue, 0),
-                }
-            ),
+    words = (
+        {"title": title, "initiative": initiative}
+        for title, initiative in zip(
+            late["title"].tolist(), late["initiative_title"].tolist(), strict=True
         )
-        for r in late.itertuples(index=False)
-    ]
+    )
+    return _overdue_alerts(Rule.MILESTONE_OVERDUE, SubjectType.MILESTONE, late, words)
 
 
 def action_item_alerts(late: pd.DataFrame) -> list[AlertCandidate]:
     """One alert per overdue action item of a monthly review, for the `reviews` app's alert
     source: `late` as from `thresholds.overdue` over rows with id, title, due_date, done,
     owner_id, department_id (may be None) and department_head_id."""
-    w = _Words()
     if late.empty:
         return []
-    template = _("Action item “%(title)s” was due %(date)s and is not done (%(days)s days overdue)")
+    words = ({"title": title} for title in late["title"].tolist())
+    return _overdue_alerts(Rule.ACTION_ITEM_OVERDUE, SubjectType.ACTION_ITEM, late, words)
+
+
+def _overdue_alerts(rule, subject_type, late: pd.DataFrame, words) -> list[AlertCandidate]:
+    """What overdue milestones and action items share: the period is the due month, the owner
+    falls back to the department's head, the facts add the due date and days overdue."""
+    due = pd.to_datetime(late["due_date"])
+    days = late["days_overdue"].astype("int64")
+    severity = np.where(days > CRITICAL_OVERDUE_DAYS, CRITICAL, WARNING)
+    columns = zip(
+        late["id"].astype("int64").tolist(),
+        due.dt.to_period("M").dt.start_time.dt.date.tolist(),
+        _ids(late["department_id"]),
+        _ids(late["owner_id"], late["department_head_id"]),
+        severity.tolist(),
+        due.dt.strftime("%Y-%m-%d").tolist(),
+        days.tolist(),
+        words,
+        strict=False,  # `words` is a generator of the same length
+    )
+    rule, subject_type = rule.value, subject_type.value
     return [
         AlertCandidate(
-            Rule.ACTION_ITEM_OVERDUE.value,
-            SubjectType.ACTION_ITEM.value,
-            int(r.id),
-            r.due_date.replace(day=1),
-            _id(r.department_id),
-            _id(r.owner_id) or _id(r.department_head_id),
-            CRITICAL if r.days_overdue > CRITICAL_OVERDUE_DAYS else WARNING,
-            clip(
-                template
-                % {"title": r.title, "date": w.date(r.due_date), "days": w.num(r.days_overdue, 0)}
-            ),
+            rule,
+            subject_type,
+            subject_id,
+            period,
+            department_id,
+            owner_id,
+            level,
+            {**named, "due": due_iso, "days": late_days},
         )
-        for r in late.itertuples(index=False)
+        for subject_id, period, department_id, owner_id, level, due_iso, late_days, named in columns
     ]
 
 
 def kpi_alerts(checks: pd.DataFrame, kpis: pd.DataFrame) -> list[AlertCandidate]:
     """One alert per KPI whose latest month is outside its warning or critical threshold
     (`checks` as from `thresholds.kpi_checks`)."""
-    w = _Words()
     if checks.empty:
         return []
     outside = checks[checks["level"].isin([KpiLevel.WARNING.value, KpiLevel.CRITICAL.value])]
@@ -266,87 +263,42 @@ def kpi_alerts(checks: pd.DataFrame, kpis: pd.DataFrame) -> list[AlertCandidate]
             _id(r.department_id),
             _id(r.goal_owner_id) or _id(r.department_head_id),
             CRITICAL if r.level == KpiLevel.CRITICAL.value else WARNING,
-            _kpi_message(r, w),
+            {
+                "kpi": r.name,
+                "unit": r.unit or "",
+                "month": r.period.date().isoformat(),
+                "value": _round(r.value),
+                "target": _round(r.target),
+                "shortfall": _round(r.shortfall),
+            },
         )
         for r in rows.itertuples(index=False)
     ]
 
 
-def _kpi_message(r, w) -> str:
-    unit = f" {r.unit}" if r.unit else ""
-    values = {
-        "kpi": r.name,
-        "month": dateformat.format(r.period.date(), "F Y"),
-        "value": w.num(r.value) + unit,
-        "target": w.num(r.target) + unit,
-    }
-    if r.shortfall is None or math.isnan(r.shortfall):
-        return _("%(kpi)s missed its target of %(target)s in %(month)s (%(value)s)") % values
-    return _(
-        "%(kpi)s was %(pct)s short of its target in %(month)s (%(value)s against %(target)s)"
-    ) % {**values, "pct": w.percent(r.shortfall)}
-
-
 # ---------------------------------------------------------------------------------------------
-# Words and numbers
+# Values
 
 
-def num(value: float, decimals: int = 2) -> str:
-    """A number as people write it in the active language: thousands separators, no
-    trailing zeros (1,234.5 in English, 1.234,5 in German)."""
-    return _Words().num(value, decimals)
+def _round(value, digits: int = 4) -> float | None:
+    """A number as facts keep it: rounded (so float noise is not a change), None for none."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return round(float(value), digits)
 
 
-def _separators() -> tuple[str, str]:
-    language = get_language()
-    if language not in _SEPARATORS:
-        _SEPARATORS[language] = (get_format("THOUSAND_SEPARATOR"), get_format("DECIMAL_SEPARATOR"))
-    return _SEPARATORS[language]
+def _rounded(values: pd.Series, digits: int = 4) -> list:
+    rounded = values.astype("float64").round(digits)
+    return rounded.astype(object).where(rounded.notna(), None).tolist()
 
 
-_SEPARATORS: dict[str | None, tuple[str, str]] = {}
-
-
-def percent(share: float) -> str:
-    """0.5 → '50 %' (whole percent; '0.5 %' below one percent)."""
-    return _Words().percent(share)
-
-
-def short_date(day: dt.date) -> str:
-    """A day as "31 Mar" in the active language (cached: thousands of alerts share a few
-    hundred dates)."""
-    return _short_date(day, get_language())
-
-
-@functools.lru_cache(maxsize=4096)
-def _short_date(day: dt.date, language: str | None) -> str:
-    return dateformat.format(day, "j M")
-
-
-class _Words:
-    """Numbers and dates in the active language, looked up once per batch of alerts (the
-    language and its separators cost more to look up than to apply, 15,000 times over)."""
-
-    def __init__(self):
-        self.language = get_language()
-        self.thousands, self.point = _separators()
-
-    def num(self, value: float, decimals: int = 2) -> str:
-        text = f"{float(value):,.{decimals}f}"
-        if decimals:
-            text = text.rstrip("0").rstrip(".")
-        return text.translate({ord(","): self.thousands, ord("."): self.point})
-
-    def percent(self, share: float) -> str:
-        value = float(share) * 100
-        return f"{self.num(value, 0 if abs(value) >= 1 else 1)} %"
-
-    def date(self, day: dt.date) -> str:
-        return _short_date(day, self.language)
-
-
-def clip(text: str) -> str:
-    return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 1] + "…"
+def _ids(values: pd.Series, fallback: pd.Series | None = None) -> list[int | None]:
+    """Ids (None for missing), or the fallback's where `values` has none."""
+    ids = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    if fallback is not None:
+        other = pd.to_numeric(fallback, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        ids = np.where(np.isnan(ids), other, ids)
+    return [None if v != v else int(v) for v in ids.tolist()]  # v != v: NaN
 
 
 def _id(value) -> int | None:

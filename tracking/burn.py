@@ -157,19 +157,20 @@ def _monthly(rows: pd.DataFrame, plan_start: dt.date) -> pd.DataFrame:
     if rows.empty:
         return pd.DataFrame(columns=columns, dtype="float64")
     months = pd.to_datetime(rows["month"])
-    index = (months.dt.year - plan_start.year) * 12 + months.dt.month - plan_start.month + 1
-    frame = pd.DataFrame(
-        {
-            "department_id": rows["department_id"].astype("int64"),
-            "m": index,
-            "amount": pd.to_numeric(rows["amount"].astype(object)).astype("float64"),
-        }
-    )
-    frame = frame[(frame["m"] >= 1) & (frame["m"] <= MONTHS)]
-    table = frame.pivot_table(
-        index="department_id", columns="m", values="amount", aggfunc="sum", fill_value=0.0
-    )
-    return table.reindex(columns=columns, fill_value=0.0).astype("float64")
+    index = (
+        (months.dt.year - plan_start.year) * 12 + months.dt.month - plan_start.month
+    ).to_numpy()
+    inside = (index >= 0) & (index < MONTHS)
+    departments, ids = pd.factorize(rows["department_id"].astype("int64").to_numpy()[inside])
+    amounts = rows["amount"]
+    if not pd.api.types.is_float_dtype(amounts.dtype):  # Decimals from the ORM
+        amounts = pd.to_numeric(amounts.astype(object))
+    amounts = amounts.to_numpy(dtype="float64")[inside]
+    table = np.zeros((len(ids), MONTHS))
+    # Summed in row order, as the scalar API sums categories (bit-identical floats).
+    np.add.at(table, (departments, index[inside]), amounts)
+    order = np.argsort(ids, kind="stable")
+    return pd.DataFrame(table[order], index=pd.Index(ids[order]), columns=columns)
 
 
 def _position_at(budget_m, spend_m, as_of: dt.date, months: int, threshold: float):

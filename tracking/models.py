@@ -216,10 +216,15 @@ class Alert(models.Model):
         related_name="alerts",
     )
     severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.WARNING)
-    message = models.CharField(max_length=500)
+    # What the condition is, as names, numbers and ISO dates; `message` writes the sentence in
+    # the reader's language (tracking/alert_words.py).
+    facts = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=12, choices=State.choices, default=State.OPEN)
     first_seen = models.DateTimeField(auto_now_add=True)
-    last_seen = models.DateTimeField(auto_now=True)
+    changed_at = models.DateTimeField(
+        auto_now=True,
+        help_text=_("When a recompute last opened, changed or resolved the alert."),
+    )
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -249,6 +254,13 @@ class Alert(models.Model):
     def __str__(self):
         return self.message
 
+    @property
+    def message(self) -> str:
+        """What the alert says, in the active language."""
+        from tracking.alert_words import alert_message
+
+        return alert_message(self.rule, self.facts or {})
+
 
 class GoalFigure(models.Model):
     """A goal's evaluated position at one month end (SPEC §4.2), kept up to date by the alert
@@ -276,6 +288,18 @@ class GoalFigure(models.Model):
                 name="goal_figure_worst_first",
             ),
         ]
+
+
+class GoalFigureDigest(models.Model):
+    """A fingerprint of the figures stored for one goal (all its months), written with them:
+    a recompute compares 10,000 fingerprints instead of reading 120,000 figures, and rewrites
+    only the goals whose figures changed."""
+
+    goal = models.OneToOneField(
+        Goal, on_delete=models.CASCADE, primary_key=True, related_name="figure_digest"
+    )
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+")
+    digest = models.BigIntegerField()
 
 
 class ImportJob(models.Model):

@@ -9,12 +9,12 @@ and `planning/dependencies.py`.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import NamedTuple
 
 import pandas as pd
 from django.db import connection
-from django.db.models import F, FloatField, QuerySet
-from django.db.models.functions import Cast
+from django.db.models import F, QuerySet
 
 from planning.models import (
     BudgetLine,
@@ -50,23 +50,34 @@ def _frame(rows: QuerySet, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame.from_records(list(rows.values_list(*columns)), columns=columns)
 
 
-def fast_frame(rows: QuerySet, columns: list[str]) -> pd.DataFrame:
-    """Like `_frame` for the big tables (a row per goal and month): the rows come straight
-    from the database cursor, without Django's per-row work. Dates may arrive as ISO text
-    (SQLite), so use it for columns that pandas parses, not for dates handed to Python."""
+def fast_frame(rows: QuerySet, columns: list[str], *, text: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Like `_frame` for the big tables (a row per goal and month): on PostgreSQL the rows
+    come as one CSV stream (`COPY … TO STDOUT`) parsed by pandas, elsewhere straight from the
+    cursor — no per-row work in Python either way. Dates arrive as ISO text and missing
+    values as NaN (ids with gaps as floats), so use it for numbers, ids and dates that pandas
+    parses; name the `text` columns (kept as text even when they look like numbers)."""
     query = rows.order_by().values_list(*columns).query
     sql, params = query.sql_with_params()
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and hasattr(cursor.cursor, "copy_expert"):
+            return _copy_frame(cursor, sql, params, columns, text)
         cursor.execute(sql, params)
         data = cursor.fetchall()
         selected = [column[0] for column in cursor.description]
     return pd.DataFrame.from_records(data, columns=selected)[columns]
 
 
-def _as_float(name: str) -> Cast:
-    """Numbers for the rules arrive as floats: the database converts, which is much faster
-    than building a Decimal per row in Python (120,000 measurements a year)."""
-    return Cast(name, FloatField())
+def _copy_frame(cursor, sql: str, params, columns: list[str], text) -> pd.DataFrame:
+    """Run the query as `COPY (query) TO STDOUT` (psycopg2) and read the CSV with pandas,
+    about twice as fast as fetching the rows as tuples."""
+    buffer = io.StringIO()
+    query = cursor.mogrify(sql, params).decode()
+    cursor.cursor.copy_expert(
+        f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true, NULL '\\N')", buffer
+    )
+    buffer.seek(0)
+    types = dict.fromkeys(text, "str")
+    return pd.read_csv(buffer, na_values=["\\N"], keep_default_na=False, dtype=types)[columns]
 
 
 def goal_inputs(
@@ -81,18 +92,13 @@ def goal_inputs(
     goals = Goal.objects.filter(plan=plan)
     if statuses is not None:
         goals = goals.filter(status__in=statuses)
-    goals = goals.annotate(
-        goal_id=F("id"),
-        department_head_id=F("department__head_id"),
-        baseline_f=_as_float("baseline"),
-        target_f=_as_float("target"),
-    )
-    g = _frame(
+    goals = goals.annotate(goal_id=F("id"), department_head_id=F("department__head_id"))
+    g = fast_frame(
         goals,
         [
             "goal_id",
-            "baseline_f",
-            "target_f",
+            "baseline",
+            "target",
             "due_date",
             "direction",
             "title",
@@ -102,19 +108,16 @@ def goal_inputs(
             "department_id",
             "department_head_id",
         ],
+        text=("direction", "title", "unit", "status"),
     )
-    g = g.rename(columns={"baseline_f": "baseline", "target_f": "target"})
     g.insert(1, "plan_start", plan.start)
     checkpoints = fast_frame(
-        GoalCheckpoint.objects.filter(goal__plan=plan).annotate(v=_as_float("planned_value")),
-        ["goal_id", "quarter", "v"],
-    ).rename(columns={"v": "planned_value"})
+        GoalCheckpoint.objects.filter(goal__plan=plan), ["goal_id", "quarter", "planned_value"]
+    )
     measurements = Measurement.objects.filter(plan=plan, goal__isnull=False)
     if until is not None:
         measurements = measurements.filter(period__lte=until)
-    measurements = fast_frame(
-        measurements.annotate(v=_as_float("value")), ["goal_id", "period", "v"]
-    ).rename(columns={"v": "value"})
+    measurements = fast_frame(measurements, ["goal_id", "period", "value"])
     ids = g["goal_id"]
     return GoalInputs(
         g,
@@ -131,39 +134,67 @@ def budget_inputs(plan: Plan) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
     spend = Spend.objects.filter(plan=plan)
     return (
         _frame(departments, ["department_id", "name", "head_id"]),
-        _frame(budget, ["department_id", "month", "amount"]),
-        _frame(spend, ["department_id", "month", "amount"]),
+        fast_frame(budget, ["department_id", "month", "amount"]),
+        fast_frame(spend, ["department_id", "month", "amount"]),
     )
 
 
-def initiative_inputs(plan: Plan) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(initiatives: initiative_id, department_id, department_name, department_head_id, start,
-    planned_end, status, title, owner_id; edges: x_id depends on y_id) — two queries."""
-    initiatives = Initiative.objects.filter(plan=plan).annotate(
-        initiative_id=F("id"),
-        department_name=F("department__name"),
-        department_head_id=F("department__head_id"),
+def dependency_inputs(plan: Plan) -> pd.DataFrame:
+    """Every dependency of the plan with what the rule and the words need of both ends ("x
+    depends on y"): x_id, x_title, x_start, x_status, x_department_id, x_department_name,
+    x_owner_id, x_department_head_id, y_id, y_title, y_end, y_status, y_department_name —
+    one query, dates as ISO text."""
+    through = Initiative.depends_on.through.objects.filter(from_initiative__plan=plan)
+    x, y = "from_initiative__", "to_initiative__"
+    edges = through.annotate(
+        x_id=F("from_initiative_id"),
+        x_title=F(f"{x}title"),
+        x_start=F(f"{x}start"),
+        x_status=F(f"{x}status"),
+        x_department_id=F(f"{x}department_id"),
+        x_department_name=F(f"{x}department__name"),
+        x_owner_id=F(f"{x}owner_id"),
+        x_department_head_id=F(f"{x}department__head_id"),
+        y_id=F("to_initiative_id"),
+        y_title=F(f"{y}title"),
+        y_end=F(f"{y}planned_end"),
+        y_status=F(f"{y}status"),
+        y_department_name=F(f"{y}department__name"),
     )
-    edges = Initiative.depends_on.through.objects.filter(from_initiative__plan=plan).annotate(
-        x_id=F("from_initiative_id"), y_id=F("to_initiative_id")
-    )
-    return (
-        _frame(
-            initiatives,
-            [
-                "initiative_id",
-                "department_id",
-                "department_name",
-                "department_head_id",
-                "start",
-                "planned_end",
-                "status",
-                "title",
-                "owner_id",
-            ],
+    return fast_frame(
+        edges,
+        list(DEPENDENCY_COLUMNS),
+        text=(
+            "x_title",
+            "x_status",
+            "x_department_name",
+            "y_title",
+            "y_status",
+            "y_department_name",
         ),
-        _frame(edges, ["x_id", "y_id"]),
     )
+
+
+DEPENDENCY_COLUMNS = (
+    "x_id",
+    "x_title",
+    "x_start",
+    "x_status",
+    "x_department_id",
+    "x_department_name",
+    "x_owner_id",
+    "x_department_head_id",
+    "y_id",
+    "y_title",
+    "y_end",
+    "y_status",
+    "y_department_name",
+)
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    """ISO dates (or dates) as `datetime.date` objects."""
+    return pd.Series(pd.to_datetime(values).dt.date, index=values.index, dtype=object)
 
 
 def open_milestone_inputs(plan: Plan, *, due_before: dt.date) -> pd.DataFrame:
@@ -178,19 +209,22 @@ def open_milestone_inputs(plan: Plan, *, due_before: dt.date) -> pd.DataFrame:
         owner_id=F("initiative__owner_id"),
         department_head_id=F("initiative__department__head_id"),
     )
-    return _frame(
+    rows = fast_frame(
         milestones,
         [
             "id",
             "due_date",
-            "done",
             "title",
             "initiative_title",
             "department_id",
             "owner_id",
             "department_head_id",
         ],
+        text=("title", "initiative_title"),
     )
+    rows.insert(2, "done", False)
+    rows["due_date"] = _dates(rows["due_date"])
+    return rows
 
 
 def kpi_inputs(plan: Plan, *, until: dt.date | None = None) -> KpiInputs:
@@ -220,6 +254,6 @@ def kpi_inputs(plan: Plan, *, until: dt.date | None = None) -> KpiInputs:
                 "goal_owner_id",
             ],
         ),
-        _frame(targets, ["kpi_id", "month", "target"]),
-        _frame(measurements, ["kpi_id", "period", "value"]),
+        fast_frame(targets, ["kpi_id", "month", "target"]),
+        fast_frame(measurements, ["kpi_id", "period", "value"]),
     )

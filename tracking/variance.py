@@ -226,26 +226,98 @@ def goal_positions(
 ) -> pd.DataFrame:
     """The position of every goal at every date in `as_of` (one date or several), in one pass.
 
-    Inputs (as fetched with `.values()`; Decimals and dates are fine):
+    Inputs (as fetched with `.values()`; Decimals, numeric text and dates are fine):
     - `goals`: goal_id, plan_start, baseline, target, due_date, direction;
     - `checkpoints`: goal_id, quarter, planned_value;
     - `measurements`: goal_id, period (any day of the month), value.
 
-    Returns one row per goal and date with columns goal_id, as_of (datetime64), planned,
-    actual, shortfall (floats, NaN where the scalar API says None) and status — the same
-    numbers as `goal_position` for each goal."""
+    Returns one row per goal and date, ordered by goal and date, with columns goal_id, as_of
+    (datetime64), planned, actual, shortfall (floats, NaN where the scalar API says None) and
+    status — the same numbers as `goal_position` for each goal.
+
+    How: every goal gets a rank; knots and measurements are sorted by (rank, day) into one
+    int64 key each, so "the knot at or before t", "the first knot after t" and "the latest
+    measurement up to t" are binary searches over all goals at once."""
     dates = [as_of] if isinstance(as_of, dt.date) else list(as_of)
     if goals.empty or not dates:
         return _empty_positions()
-    g = _goal_frame(goals)
-    grid = g.merge(pd.DataFrame({"t": [d.toordinal() for d in dates]}), how="cross")
-    grid = grid.sort_values("t", kind="stable")
-    grid = _attach_planned(grid, _knot_frame(g, checkpoints))
-    grid = _attach_actual(grid, measurements)
+    g = _goal_frame(goals).sort_values("goal_id", kind="stable").reset_index(drop=True)
+    ranks = pd.Series(np.arange(len(g)), index=g["goal_id"].to_numpy())
+    days = np.array(sorted(d.toordinal() for d in dates), dtype="int64")
+    rank = np.repeat(np.arange(len(g)), len(days))
+    grid = pd.DataFrame({"goal_id": np.repeat(g["goal_id"].to_numpy(), len(days))})
+    grid["t"] = np.tile(days, len(g)).astype("float64")
+    for column in ("baseline", "sign"):
+        grid[column] = np.repeat(g[column].to_numpy(), len(days))
+    keys = rank * _DAY_SPAN + np.tile(days, len(g))
+    grid["planned"] = _planned(grid, keys, rank, _knot_frame(g, checkpoints), ranks)
+    grid["actual"] = _actual(keys, rank, measurements, ranks)
     grid = _attach_status(grid, float(threshold))
     grid["as_of"] = pd.to_datetime(grid["t"] - _EPOCH_ORDINAL, unit="D")
-    grid = grid.sort_values(["goal_id", "as_of"], kind="stable").reset_index(drop=True)
     return grid[POSITION_COLUMNS]
+
+
+# Day ordinals are below 2**22 until the year 11,000: (rank, day) fits one int64 key.
+_DAY_SPAN = 2**22
+
+
+def _keyed(goal_ids: pd.Series, days: np.ndarray, ranks: pd.Series):
+    """Rows of known goals as sorted (rank, day) keys: (keys, ranks, order of the rows)."""
+    rank = ranks.reindex(goal_ids.to_numpy()).to_numpy()
+    known = ~np.isnan(rank)
+    rank = rank[known].astype("int64")
+    key = rank * _DAY_SPAN + days[known].astype("int64")
+    order = np.argsort(key, kind="stable")
+    return key[order], rank[order], np.flatnonzero(known)[order]
+
+
+def _at_or_before(sorted_keys, sorted_ranks, keys, rank) -> np.ndarray:
+    """Index of the last entry of the same goal with day ≤ t, else -1 (ties: the last)."""
+    i = np.searchsorted(sorted_keys, keys, side="right") - 1
+    ok = i >= 0
+    ok[ok] = sorted_ranks[i[ok]] == rank[ok]
+    return np.where(ok, i, -1)
+
+
+def _after(sorted_keys, sorted_ranks, keys, rank) -> np.ndarray:
+    """Index of the first entry of the same goal with day > t, else -1."""
+    i = np.searchsorted(sorted_keys, keys, side="right")
+    ok = i < len(sorted_keys)
+    ok[ok] = sorted_ranks[i[ok]] == rank[ok]
+    return np.where(ok, i, -1)
+
+
+def _planned(grid: pd.DataFrame, keys, rank, knots: pd.DataFrame, ranks) -> np.ndarray:
+    """Interpolate between the knot at or before t and the first knot after t."""
+    baseline = grid["baseline"].to_numpy()
+    if knots.empty:
+        return np.where(np.isnan(baseline), np.nan, baseline)
+    k_keys, k_ranks, rows = _keyed(knots["goal_id"], knots["kt"].to_numpy(), ranks)
+    kt, kv = knots["kt"].to_numpy()[rows], knots["kv"].to_numpy(dtype="float64")[rows]
+    prev = _at_or_before(k_keys, k_ranks, keys, rank)
+    nxt = _after(k_keys, k_ranks, keys, rank)
+    t = grid["t"].to_numpy()
+    t0, v0 = np.where(prev >= 0, kt[prev], np.nan), np.where(prev >= 0, kv[prev], np.nan)
+    t1, v1 = np.where(nxt >= 0, kt[nxt], np.nan), np.where(nxt >= 0, kv[nxt], np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        between = v0 + (v1 - v0) * (t - t0) / (t1 - t0)
+    planned = np.where(nxt >= 0, between, v0)
+    planned = np.where(prev >= 0, planned, baseline)
+    return np.where(np.isnan(baseline), np.nan, planned)
+
+
+def _actual(keys, rank, measurements: pd.DataFrame, ranks) -> np.ndarray:
+    """The latest measured value whose month ended on or before t."""
+    if measurements.empty:
+        return np.full(len(keys), np.nan)
+    # A month's value is dated its last day: the next month's first day minus one.
+    months = pd.to_datetime(measurements["period"]).to_numpy().astype("datetime64[M]")
+    last_days = (months + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
+    ordinals = last_days.astype("int64") + _EPOCH_ORDINAL
+    m_keys, m_ranks, rows = _keyed(measurements["goal_id"].astype("int64"), ordinals, ranks)
+    values = _floats(measurements["value"]).to_numpy()[rows]
+    latest = _at_or_before(m_keys, m_ranks, keys, rank)
+    return np.where(latest >= 0, values[latest], np.nan)
 
 
 def _empty_positions() -> pd.DataFrame:
@@ -277,7 +349,7 @@ def _goal_frame(goals: pd.DataFrame) -> pd.DataFrame:
     g["target"] = _floats(goals["target"])
     g.loc[g["target"].isna(), "due"] = np.nan  # no target: no point on the due date
     g["sign"] = np.where(goals["direction"].astype(str) == DECREASE, -1.0, 1.0)
-    g["plan_start"] = pd.to_datetime(goals["plan_start"]).dt.date
+    g["plan_month"] = pd.to_datetime(goals["plan_start"]).to_numpy().astype("datetime64[M]")
     return g
 
 
@@ -291,56 +363,21 @@ def _knot_frame(g: pd.DataFrame, checkpoints: pd.DataFrame) -> pd.DataFrame:
     dues.columns = ["goal_id", "kt", "kv"]
     frames = [starts, dues]
     if not checkpoints.empty:
-        cp = checkpoints.merge(with_base[["goal_id", "start", "due", "plan_start"]], on="goal_id")
-        # Few distinct (plan start, quarter) pairs: date arithmetic once per pair.
-        pairs = pd.MultiIndex.from_arrays([cp["plan_start"], cp["quarter"].astype("int64")])
-        ends = {pair: float(quarter_end(pair[0], pair[1]).toordinal()) for pair in pairs.unique()}
-        cp["kt"] = pairs.map(ends).to_numpy(dtype="float64")
+        cp = checkpoints.merge(with_base[["goal_id", "start", "due", "plan_month"]], on="goal_id")
+        # The quarter's last day: the plan's first month plus 3 × quarter months, minus a day
+        # (`quarter_end`), for all checkpoints at once.
+        quarters = cp["quarter"].to_numpy(dtype="int64") * 3
+        months = cp["plan_month"].to_numpy().astype("datetime64[M]")  # pandas keeps [ns]
+        first_after = (months + quarters).astype("datetime64[D]")
+        cp["kt"] = (first_after.astype("int64") - 1 + _EPOCH_ORDINAL).astype("float64")
         keep = (cp["kt"] > cp["start"]) & (cp["due"].isna() | (cp["kt"] < cp["due"]))
         cp = cp.loc[keep, ["goal_id", "kt"]].assign(kv=_floats(cp.loc[keep, "planned_value"]))
         frames.append(cp)
     knots = pd.concat([f for f in frames if not f.empty], ignore_index=True)
+    if knots.empty:
+        return pd.DataFrame({"goal_id": [], "kt": [], "kv": []})
     knots["goal_id"] = knots["goal_id"].astype("int64")
-    return knots.sort_values("kt", kind="stable")
-
-
-def _attach_planned(grid: pd.DataFrame, knots: pd.DataFrame) -> pd.DataFrame:
-    """Interpolate between the knot at or before t and the first knot after t."""
-    grid = grid.assign(t=grid["t"].astype("float64"))
-    prev = knots.rename(columns={"kt": "t0", "kv": "v0"})
-    nxt = knots.rename(columns={"kt": "t1", "kv": "v1"})
-    grid = pd.merge_asof(
-        grid, prev.assign(t=prev["t0"]), on="t", by="goal_id", direction="backward"
-    )
-    grid = pd.merge_asof(
-        grid,
-        nxt.assign(t=nxt["t1"]),
-        on="t",
-        by="goal_id",
-        direction="forward",
-        allow_exact_matches=False,
-    )
-    interpolated = grid["v0"] + (grid["v1"] - grid["v0"]) * (grid["t"] - grid["t0"]) / (
-        grid["t1"] - grid["t0"]
-    )
-    planned = interpolated.where(grid["t1"].notna(), grid["v0"])
-    planned = planned.where(grid["t0"].notna(), grid["baseline"])
-    grid["planned"] = planned.where(grid["baseline"].notna())
-    return grid
-
-
-def _attach_actual(grid: pd.DataFrame, measurements: pd.DataFrame) -> pd.DataFrame:
-    if measurements.empty:
-        grid["actual"] = np.nan
-        return grid
-    m = pd.DataFrame({"goal_id": measurements["goal_id"].astype("int64")})
-    # A month's value is dated its last day: the next month's first day minus one.
-    months = pd.to_datetime(measurements["period"]).to_numpy().astype("datetime64[M]")
-    last_days = (months + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
-    m["t"] = last_days.astype("int64").astype("float64") + _EPOCH_ORDINAL
-    m["actual"] = _floats(measurements["value"])
-    m = m.sort_values("t", kind="stable")
-    return pd.merge_asof(grid, m, on="t", by="goal_id", direction="backward")
+    return knots
 
 
 def _attach_status(grid: pd.DataFrame, threshold: float) -> pd.DataFrame:

@@ -1,8 +1,18 @@
 """SPEC §4.4 on plain values: cycles, blocked initiatives, who blocks whom."""
 
 import datetime as dt
+import random
 
-from planning.dependencies import Node, blockers, find_cycle, is_blocked, team_blocks
+import pytest
+
+from planning.dependencies import (
+    Node,
+    blocked_mask,
+    blockers,
+    find_cycle,
+    is_blocked,
+    team_blocks,
+)
 
 D = dt.date
 SALES, ENGINEERING, MARKETING = 1, 2, 3
@@ -130,6 +140,29 @@ def test_blockers_lists_only_blocking_pairs_in_edge_order():
     assert blockers(nodes, edges, at=D(2026, 3, 10)) == [(1, 2)]
     # once 2 is overdue it blocks 4 too
     assert blockers(nodes, edges, at=D(2026, 3, 21)) == [(1, 2), (4, 2)]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_blocked_mask_gives_the_answers_of_is_blocked_edge_by_edge(seed):
+    rng = random.Random(seed)
+    statuses = ["not_started", "in_progress", "done", "cancelled"]
+
+    def any_node(i):
+        start = D(2026, 1, 1) + dt.timedelta(days=rng.randint(0, 360))
+        end = start + dt.timedelta(days=rng.randint(0, 120))
+        return node(i, start=start, end=end, status=rng.choice(statuses))
+
+    pairs = [(any_node(2 * i), any_node(2 * i + 1)) for i in range(500)]
+    at = D(2026, 6, 15)
+    mask = blocked_mask(
+        [x.status for x, _y in pairs],
+        [x.start for x, _y in pairs],
+        [y.status for _x, y in pairs],
+        [y.planned_end for _x, y in pairs],
+        at,
+    )
+    assert mask.tolist() == [is_blocked(x, y, at) for x, y in pairs]
+    assert 0 < mask.sum() < len(pairs)  # both answers occur
 
 
 # Team A blocks team B

@@ -35,7 +35,7 @@ def make_alert(
         owner=owner,
         state=state,
         severity=severity,
-        message=message,
+        facts={"text": message},
     )
 
 

@@ -181,6 +181,101 @@ def test_running_twice_leaves_the_same_alerts(people):
     assert counts.new == 0 and counts.resolved == 0 and counts.raised == 1
 
 
+def test_a_recompute_that_finds_the_same_alerts_and_figures_writes_nothing(people):
+    hires_goal(people.plan, people.sales)
+    alerts_recompute(plan_id=people.plan.pk, as_of=MARCH)
+    (alert,) = alerts_of(people.plan)
+    with CaptureQueriesContext(connection) as queries:
+        alerts_recompute(plan_id=people.plan.pk, as_of=MARCH)
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE"))
+    ]
+    assert writes == []
+    alert.refresh_from_db()
+    assert alert.changed_at == alert.first_seen
+
+
+def test_changed_facts_rewrite_the_alert_and_stamp_the_change(people):
+    goal = hires_goal(people.plan, people.sales)
+    alerts_recompute(plan_id=people.plan.pk, as_of=MARCH)
+    (before,) = alerts_of(people.plan)
+    set_value(goal, "0.5")
+    alerts_recompute(plan_id=people.plan.pk, as_of=MARCH)
+    (after,) = alerts_of(people.plan)
+    assert after.pk == before.pk and after.first_seen == before.first_seen
+    assert after.changed_at > before.changed_at
+    assert after.facts["shortfall"] == 0.75 and after.facts["actual"] == 0.5
+
+
+def test_alert_words_are_written_in_the_readers_language(people):
+    from django.utils import translation
+
+    hires_goal(people.plan, people.sales)
+    alerts_recompute(plan_id=people.plan.pk, as_of=MARCH)
+    (alert,) = alerts_of(people.plan)
+    assert alert.facts == {
+        "goal": "Hire 4 enterprise AEs",
+        "shortfall": 0.5,
+        "actual": 1.0,
+        "planned": 2.0,
+        "date": "2026-03-31",
+    }
+    with translation.override("de"):
+        german = alert.message
+    assert german.startswith("Hire 4 enterprise AEs ")
+    assert "50 %" in german and "31 Mär" in german
+    assert german != alert.message  # the English sentence, outside the override
+
+
+def test_alerts_from_before_facts_keep_their_words():
+    alert = Alert(rule=Rule.GOAL_BEHIND, facts={"text": "Written by an older version"})
+    assert alert.message == "Written by an older version"
+
+
+def test_figure_digest_changes_with_any_value_status_or_month():
+    import pandas as pd
+
+    from tracking.services.alerts import figure_digests
+
+    figures = pd.DataFrame(
+        {
+            "goal_id": [1, 1, 2],
+            "day": [20454, 20485, 20454],
+            "planned": [1.0, 2.0, float("nan")],
+            "actual": [1.0, 1.0, float("nan")],
+            "shortfall": [0.0, 0.5, float("nan")],
+            "status": ["on_track", "behind", "no_data"],
+        }
+    )
+    digests = figure_digests(figures)
+    assert figure_digests(figures.iloc[::-1]).equals(digests)  # row order does not matter
+    for change in (
+        {"actual": [1.0, 1.5, float("nan")]},
+        {"status": ["on_track", "at_risk", "no_data"]},
+        {"day": [20454, 20513, 20454]},
+    ):
+        other = figure_digests(figures.assign(**change))
+        assert other[1] != digests[1] and other[2] == digests[2]
+
+
+def test_only_goals_whose_figures_changed_are_rewritten(people):
+    changed = hires_goal(people.plan, people.sales)
+    same = hires_goal(people.plan, people.sales, title="Second goal")
+    alerts_recompute(plan_id=people.plan.pk, as_of=MARCH)
+
+    def stamps(goal):
+        return list(goal.figures.order_by("period").values_list("period", "computed_at"))
+
+    before = stamps(same)
+    set_value(changed, "2")
+    alerts_recompute(plan_id=people.plan.pk, as_of=MARCH)
+    march = GoalFigure.objects.get(goal=changed, period=dt.date(2026, 3, 1))
+    assert march.status == "on_track"
+    assert stamps(same) == before
+
+
 def test_alert_whose_condition_no_longer_holds_is_resolved_not_deleted(people):
     goal = hires_goal(people.plan, people.sales)
     alerts_recompute(plan_id=people.plan.pk, as_of=MARCH)
@@ -376,7 +471,7 @@ def test_registered_source_adds_a_rule_and_others_are_left_alone(people, monkeyp
         subject_type="action_item",
         subject_id=99,
         period=dt.date(2026, 2, 1),
-        message="old",
+        facts={"text": "old"},
     )
     alerts_recompute(plan_id=people.plan.pk, as_of=MARCH)
     stale.refresh_from_db()
@@ -393,7 +488,7 @@ def test_registered_source_adds_a_rule_and_others_are_left_alone(people, monkeyp
                 None,
                 people.leader.pk,
                 "warning",
-                "Call the recruiter was due 20 Mar",
+                {"text": "Call the recruiter was due 20 Mar"},
             )
         ]
 

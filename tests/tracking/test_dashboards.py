@@ -177,7 +177,7 @@ def test_company_dashboard_lists_open_alerts_worst_first(people, client_for):
             subject_id=len(message),
             period=D(2026, 3, 1),
             severity=severity,
-            message=message,
+            facts={"text": message},
         )
     Alert.objects.create(
         plan=people.plan,
@@ -185,7 +185,7 @@ def test_company_dashboard_lists_open_alerts_worst_first(people, client_for):
         subject_type="goal",
         subject_id=99,
         period=D(2026, 3, 1),
-        message="Old news",
+        facts={"text": "Old news"},
         state=Alert.State.RESOLVED,
     )
     html = client_for(people.viewer).get(url(people.plan, "company")).content.decode()
@@ -358,7 +358,7 @@ def test_plan_home_summarises_goals_alerts_and_the_next_review(people, client_fo
             subject_type="goal",
             subject_id=i,
             period=D(2026, 3, 1),
-            message=f"Alert number {i}",
+            facts={"text": f"Alert number {i}"},
         )
     MonthlyReview.objects.create(plan=people.plan, month=D(2026, 3, 1), date=D(2026, 4, 8))
     response = client_for(people.viewer).get(f"/plans/{people.plan.pk}/")
@@ -416,7 +416,7 @@ def test_open_alert_count_stops_at_the_cap(people, client_for):
             subject_type="milestone",
             subject_id=i,
             period=D(2026, 3, 1),
-            message=f"Milestone {i} overdue",
+            facts={"text": f"Milestone {i} overdue"},
         )
         for i in range(1_001)
     )

@@ -77,7 +77,7 @@ def _add_department(plan, n: int, title: str = ""):
         period=dt.date(2026, 3, 1),
         department=department,
         owner=user,
-        message=f"{goal.title} is behind",
+        facts={"text": f"{goal.title} is behind"},
     )
     return department, goal
 
@@ -100,7 +100,7 @@ def test_the_workbook_holds_every_part_of_the_plan(people):
         subject_type="department",
         subject_id=1,
         period=dt.date(2026, 4, 1),
-        message="resolved one",
+        facts={"text": "resolved one"},
         state=Alert.State.RESOLVED,
     )
     book = _book(exports.plan_workbook(people.plan))

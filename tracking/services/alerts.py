@@ -3,15 +3,20 @@ changes, acknowledge an alert, set the plan's webhook.
 
 `alerts_recompute` evaluates every rule of SPEC §4.2–§4.5 for one plan in a fixed number of
 set-based queries (about 20, whatever the plan's size): the inputs come as DataFrames from
-`tracking.rule_inputs`, the pure functions compute, and two single-statement upserts write
-the goal figures and the alerts. It is idempotent and safe to run twice at once:
+`tracking.rule_inputs`, the pure functions compute, and only what changed is written — one
+statement per kind of change, whatever the number of rows. It is idempotent and safe to run
+twice at once:
 
 - a per-plan lock (`pg_advisory_xact_lock` on PostgreSQL; SQLite serialises writers itself)
   makes concurrent runs take turns, and the unique key (plan, rule, subject_type,
   subject_id, period) with `INSERT … ON CONFLICT` keeps one alert per condition anyway;
-- an alert seen again keeps its state (acknowledged stays acknowledged) and gets the new
-  severity and message; a resolved alert whose condition returns is opened again;
+- an alert found again as it is stored is not written; one found with other facts (the
+  numbers in its words), severity or owner gets them and keeps its state (acknowledged stays
+  acknowledged); a resolved alert whose condition returns is opened again;
 - an open or acknowledged alert whose condition no longer holds is resolved, never deleted.
+
+Alerts keep facts, not sentences: `tracking.alert_words` writes them in the reader's language.
+Goal figures are rewritten only for goals whose figures changed (a fingerprint per goal).
 
 Which dates: month-based rules (goals behind, budget burned early, KPIs) are evaluated at the
 latest complete month end — "as of March" is 31 March — and date-based rules (milestones
@@ -25,25 +30,28 @@ overdue"); imports go reviews → tracking, never back.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
+import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, FloatField, Q
-from django.db.models.functions import Cast
-from django.utils import timezone, translation
+from django.db.models import Count, Q
+from django.utils import timezone
 
 from planning.models import Goal, Plan
 from tracking import alert_candidates as candidates_of
 from tracking import burn, rule_inputs, thresholds, variance
 from tracking.alert_candidates import AlertCandidate
-from tracking.models import Alert, GoalFigure
+from tracking.models import Alert, GoalFigure, GoalFigureDigest
 
 logger = logging.getLogger(__name__)
 
@@ -110,27 +118,40 @@ def alerts_recompute(*, plan_id: int, as_of: dt.date | None = None) -> AlertCoun
     """Evaluate every alert rule for the plan, refresh its goal figures, open, update and
     resolve its alerts (see the module docstring)."""
     _lock_plan(plan_id)
+    with _no_gc_pauses():
+        return _recompute(plan_id, as_of)
+
+
+def _recompute(plan_id: int, as_of: dt.date | None) -> AlertCounts:
     plan = Plan.objects.get(pk=plan_id)
     when = evaluation_dates(plan, as_of=as_of, today=timezone.localdate())
     run_at = timezone.now()
-    with translation.override(settings.LANGUAGE_CODE):
-        found = [
-            *_goal_rule(plan, when, run_at),
-            *_burn_rule(plan, when),
-            *_blocked_rule(plan, when),
-            *_milestone_rule(plan, when),
-            *_kpi_rule(plan, when),
-        ]
-        for source in _SOURCES.values():
-            found.extend(source(plan, when))
-    _upsert_alerts(plan.pk, found, run_at)
+    found = [
+        *_goal_rule(plan, when, run_at),
+        *_burn_rule(plan, when),
+        *_blocked_rule(plan, when),
+        *_milestone_rule(plan, when),
+        *_kpi_rule(plan, when),
+    ]
+    for source in _SOURCES.values():
+        found.extend(source(plan, when))
     rules = [str(r) for r in _BUILT_IN_RULES] + list(_SOURCES)
-    resolved = (
-        Alert.objects.filter(plan_id=plan.pk, rule__in=rules, last_seen__lt=run_at)
-        .exclude(state=Alert.State.RESOLVED)
-        .update(state=Alert.State.RESOLVED, resolved_at=run_at)
-    )
+    resolved = _write_alerts(plan.pk, found, rules, run_at)
     return _counts(plan.pk, len(found), resolved, run_at)
+
+
+@contextlib.contextmanager
+def _no_gc_pauses():
+    """No cyclic garbage collection while tens of thousands of short-lived rows are made (any
+    cycles are collected right after): in a long-running worker one full collection of its
+    heap can cost as much as the whole recompute of a small plan."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _lock_plan(plan_id: int) -> None:
@@ -177,8 +198,7 @@ def _burn_rule(plan: Plan, when: Evaluation) -> list[AlertCandidate]:
 
 
 def _blocked_rule(plan: Plan, when: Evaluation) -> list[AlertCandidate]:
-    initiatives, edges = rule_inputs.initiative_inputs(plan)
-    return candidates_of.blocked_alerts(initiatives, edges, at=when.at)
+    return candidates_of.blocked_alerts(rule_inputs.dependency_inputs(plan), at=when.at)
 
 
 def _milestone_rule(plan: Plan, when: Evaluation) -> list[AlertCandidate]:
@@ -195,16 +215,18 @@ def _kpi_rule(plan: Plan, when: Evaluation) -> list[AlertCandidate]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Writes: one statement each, whatever the number of rows
+# Writes: only what changed, one statement per kind of change whatever the number of rows
 
 
 def _store_figures(plan_id: int, positions: pd.DataFrame, run_at: dt.datetime) -> None:
-    """Upsert one GoalFigure per goal and evaluated month, writing only the rows that changed
-    (reading 120,000 stored figures is several times cheaper than upserting them); drop the
-    figures of goals that are no longer evaluated (dropped)."""
-    # A small subquery (the plan's dropped goals) keeps this an index lookup.
+    """Store one GoalFigure per goal and evaluated month, rewriting only the goals whose
+    figures changed: each goal's figures have a fingerprint (GoalFigureDigest), so finding
+    what changed reads one row per goal instead of one per goal and month. Figures of goals
+    that are no longer evaluated (dropped) are deleted."""
+    # A small subquery (the plan's dropped goals) keeps these index lookups.
     dropped = Goal.objects.filter(plan_id=plan_id).exclude(status__in=FIGURE_GOAL_STATUSES)
     GoalFigure.objects.filter(goal__in=dropped.values("id")).delete()
+    GoalFigureDigest.objects.filter(goal__in=dropped.values("id")).delete()
     if positions.empty:
         return
     months = positions["as_of"].to_numpy().astype("datetime64[M]").astype("datetime64[D]")
@@ -212,68 +234,124 @@ def _store_figures(plan_id: int, positions: pd.DataFrame, run_at: dt.datetime) -
         {
             "goal_id": positions["goal_id"].astype("int64"),
             "day": months.astype("int64"),  # the month's first day, as days since 1970
-            "planned": positions["planned"].round(4),
-            "actual": positions["actual"].round(4),
+            # Rounded as stored; + 0.0 turns -0.0 into 0.0, which fingerprints the same.
+            "planned": positions["planned"].round(4) + 0.0,
+            "actual": positions["actual"].round(4) + 0.0,
             # Stored with 6 digits before the point: a goal that planned almost no progress
             # can have an absurd shortfall, which is capped rather than refused.
-            "shortfall": positions["shortfall"].clip(-999_999, 999_999).round(6),
+            "shortfall": positions["shortfall"].clip(-999_999, 999_999).round(6) + 0.0,
             "status": positions["status"].astype(object),
         }
     )
-    changed = _changed_figures(plan_id, figures)
+    digests = figure_digests(figures)
+    stored = rule_inputs.fast_frame(
+        GoalFigureDigest.objects.filter(plan_id=plan_id), ["goal_id", "digest"]
+    )
+    known = dict(zip(stored["goal_id"].tolist(), stored["digest"].tolist(), strict=True))
+    changed = digests[
+        [known.get(goal) != digest for goal, digest in digests.items()]  # exact: no floats
+    ]
     if changed.empty:
         return
-    period = changed["day"].to_numpy().astype("datetime64[D]").astype(str)
-    changed = changed.drop(columns="day").assign(period=period)
-    _execute_rows(_FIGURE_UPSERT, plan_id, changed, run_at)
+    rows = figures[figures["goal_id"].isin(changed.index)]
+    period = rows["day"].to_numpy().astype("datetime64[D]").astype(str)
+    _execute_rows(_FIGURE_UPSERT, plan_id, rows.drop(columns="day").assign(period=period), run_at)
+    fingerprints = pd.DataFrame({"goal_id": changed.index, "digest": changed.to_numpy()})
+    _execute_rows(_DIGEST_UPSERT, plan_id, fingerprints, run_at)
 
 
-_FIGURE_VALUES = ["planned", "actual", "shortfall"]
-
-
-def _changed_figures(plan_id: int, figures: pd.DataFrame) -> pd.DataFrame:
-    """The rows of `figures` that are not stored yet or differ from what is stored."""
-    stored = rule_inputs.fast_frame(
-        GoalFigure.objects.filter(plan_id=plan_id).annotate(
-            **{f"_{n}": Cast(n, FloatField()) for n in _FIGURE_VALUES}
-        ),
-        ["goal_id", "period", *[f"_{n}" for n in _FIGURE_VALUES], "status"],
+def figure_digests(figures: pd.DataFrame) -> pd.Series:
+    """A 64-bit fingerprint per goal (index goal_id) of its figure rows (goal_id, day,
+    planned, actual, shortfall, status): any change of a value, a status or the set of
+    months changes it. The same rows give the same number in any process."""
+    ordered = figures.sort_values(["goal_id", "day"], kind="stable")
+    columns = ordered[["day", "planned", "actual", "shortfall", "status"]].fillna(
+        {"planned": -1e300, "actual": -1e300, "shortfall": -1e300}
     )
-    if stored.empty:
-        return figures
-    stored.columns = ["goal_id", "day", *_FIGURE_VALUES, "status"]
-    days = pd.to_datetime(stored["day"]).to_numpy().astype("datetime64[D]")
-    stored["day"] = days.astype("int64")
-    both = figures.merge(stored, on=["goal_id", "day"], how="left", suffixes=("", "_old"))
-    same = both["status"] == both["status_old"]
-    for name in _FIGURE_VALUES:
-        new, old = both[name], both[f"{name}_old"].astype("float64")
-        same &= (new.isna() & old.isna()) | ((new - old).abs() < 1e-9)
-    return figures[~same.to_numpy()]
+    rows = pd.util.hash_pandas_object(columns, index=False).to_numpy(dtype="uint64")
+    goals = ordered["goal_id"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, goals[1:] != goals[:-1]])
+    with np.errstate(over="ignore"):
+        sums = np.add.reduceat(rows, starts)  # wraps around: a sum modulo 2**64
+    return pd.Series(sums.view("int64"), index=goals[starts], name="digest")
 
 
-def _upsert_alerts(plan_id: int, found: list[AlertCandidate], run_at: dt.datetime) -> None:
-    unique = _unique(found)
-    if not unique:
-        return
-    rows = pd.DataFrame(unique, columns=AlertCandidate._fields)
-    rows["period"] = [c.period.isoformat() for c in unique]
-    rows["message"] = [candidates_of.clip(c.message) for c in unique]
+def _write_alerts(plan_id: int, found: list[AlertCandidate], rules: list[str], run_at) -> int:
+    """Bring the plan's alerts of `rules` in line with what the rules found: open the new
+    ones (or reopen resolved ones), rewrite those whose severity, owner or facts changed,
+    resolve the live ones no longer found. An alert found as it is stored is not written.
+    Returns how many were resolved."""
+    # Tuple slices, not attributes: this loop runs once per alert (12,000 in a big plan).
+    wanted = {c[:4]: c for c in found}  # the key: rule, subject_type, subject_id, period
+    live = _live_alerts(plan_id, rules)
+    fresh, changed = [], []
+    for key, candidate in wanted.items():
+        stored = live.pop(key, None)
+        if stored is None:
+            fresh.append(candidate)
+        elif stored[1:4] != candidate[4:7] or _facts(stored[4]) != candidate.facts:
+            changed.append((stored[0], candidate))  # other department, owner, severity, facts
+    if fresh:
+        _execute_rows(_ALERT_UPSERT, plan_id, _alert_rows(fresh), run_at)
+    if changed:
+        rows = _alert_rows([c for _id, c in changed]).assign(id=[i for i, _c in changed])
+        _execute_rows(_ALERT_UPDATE, plan_id, rows, run_at)
+    gone = [stored[0] for stored in live.values()]
+    if gone:
+        Alert.objects.filter(pk__in=gone).update(
+            state=Alert.State.RESOLVED, resolved_at=run_at, changed_at=run_at
+        )
+    return len(gone)
+
+
+def _live_alerts(plan_id: int, rules: list[str]) -> dict[tuple, tuple]:
+    """The plan's open and acknowledged alerts of `rules`, by key (rule, subject_type,
+    subject_id, period): (id, department_id, owner_id, severity, facts as stored). One query,
+    straight from the cursor."""
+    rows = (
+        Alert.objects.filter(plan_id=plan_id, rule__in=rules)
+        .exclude(state=Alert.State.RESOLVED)
+        .order_by()
+        .values_list(
+            "rule",
+            "subject_type",
+            "subject_id",
+            "period",
+            "id",
+            "department_id",
+            "owner_id",
+            "severity",
+            "facts",
+        )
+    )
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if rows and isinstance(rows[0][3], str):  # SQLite: ISO text
+        rows = [(*row[:3], dt.date.fromisoformat(row[3]), *row[4:]) for row in rows]
+    return {row[:4]: row[4:] for row in rows}
+
+
+def _facts(stored) -> dict:
+    """Facts as the database gives them: JSON text (PostgreSQL's jsonb through Django's
+    adapter, SQLite's text) or already a dict."""
+    return stored if isinstance(stored, dict) else json.loads(stored)
+
+
+def _alert_rows(candidates: list[AlertCandidate]) -> pd.DataFrame:
+    rows = pd.DataFrame(candidates, columns=AlertCandidate._fields)
+    rows["period"] = [c.period.isoformat() for c in candidates]
+    rows["facts"] = [json.dumps(c.facts, ensure_ascii=False) for c in candidates]
     for column in ("department_id", "owner_id"):
         rows[column] = rows[column].astype("Int64")
-    _execute_rows(_ALERT_UPSERT, plan_id, rows, run_at)
-
-
-def _unique(found: list[AlertCandidate]) -> list[AlertCandidate]:
-    """One candidate per key (a source raising the same key twice keeps the last)."""
-    keyed = {(c.rule, c.subject_type, c.subject_id, c.period): c for c in found}
-    return list(keyed.values())
+    return rows
 
 
 def _execute_rows(statements: dict[str, str], plan_id: int, rows: pd.DataFrame, run_at) -> None:
-    """Run one INSERT … SELECT … ON CONFLICT statement over all `rows`: on PostgreSQL each
-    column travels as one array parameter (`unnest`), on SQLite the rows as one JSON
-    parameter (`json_each`) — any number of rows is one query."""
+    """Run one statement over all `rows`: on PostgreSQL each column travels as one array
+    parameter (`unnest`), on SQLite the rows as one JSON parameter (`json_each`) — any number
+    of rows is one query."""
     params = {"plan": plan_id, "now": connection.ops.adapt_datetimefield_value(run_at)}
     if connection.vendor == "postgresql":
         params |= {column: _pg_array(rows[column]) for column in rows.columns}
@@ -331,18 +409,33 @@ _FIGURE_UPSERT = {
     """,
 }
 
+_D = GoalFigureDigest._meta.db_table
+_DIGEST_UPSERT = {
+    "postgresql": f"""
+        INSERT INTO {_D} (plan_id, goal_id, digest)
+        SELECT %(plan)s, x.goal_id, x.digest
+        FROM unnest(%(goal_id)s::bigint[], %(digest)s::bigint[]) AS x(goal_id, digest)
+        ON CONFLICT (goal_id) DO UPDATE SET digest = excluded.digest
+    """,
+    "sqlite": f"""
+        INSERT INTO {_D} (plan_id, goal_id, digest)
+        SELECT %(plan)s, json_extract(value, '$.goal_id'), json_extract(value, '$.digest')
+        FROM json_each(%(rows)s) WHERE true
+        ON CONFLICT (goal_id) DO UPDATE SET digest = excluded.digest
+    """,
+}
+
 _A = Alert._meta.db_table
 _ALERT_COLUMNS = (
     "plan_id, rule, subject_type, subject_id, period, department_id, owner_id, severity, "
-    "message, state, first_seen, last_seen"
+    "facts, state, first_seen, changed_at"
 )
-# Seen again: new words and severity; acknowledged stays acknowledged; resolved reopens
-# (and is mailed and posted again).
+# A resolved alert whose condition returns opens again (and is mailed and posted again).
 _ALERT_ON_CONFLICT = f"""
     ON CONFLICT (plan_id, rule, subject_type, subject_id, period) DO UPDATE SET
         department_id = excluded.department_id, owner_id = excluded.owner_id,
-        severity = excluded.severity, message = excluded.message,
-        last_seen = excluded.last_seen,
+        severity = excluded.severity, facts = excluded.facts,
+        changed_at = excluded.changed_at,
         state = CASE WHEN {_A}.state = 'resolved' THEN 'open' ELSE {_A}.state END,
         acknowledged_by_id = CASE WHEN {_A}.state = 'resolved' THEN NULL
                                   ELSE {_A}.acknowledged_by_id END,
@@ -356,12 +449,12 @@ _ALERT_UPSERT = {
     "postgresql": f"""
         INSERT INTO {_A} ({_ALERT_COLUMNS})
         SELECT %(plan)s, x.rule, x.subject_type, x.subject_id, x.period, x.department_id,
-               x.owner_id, x.severity, x.message, 'open', %(now)s, %(now)s
+               x.owner_id, x.severity, x.facts, 'open', %(now)s, %(now)s
         FROM unnest(%(rule)s::text[], %(subject_type)s::text[], %(subject_id)s::bigint[],
                     %(period)s::date[], %(department_id)s::bigint[], %(owner_id)s::integer[],
-                    %(severity)s::text[], %(message)s::text[])
+                    %(severity)s::text[], %(facts)s::jsonb[])
              AS x(rule, subject_type, subject_id, period, department_id, owner_id, severity,
-                  message)
+                  facts)
         {_ALERT_ON_CONFLICT}
     """,
     "sqlite": f"""
@@ -369,10 +462,30 @@ _ALERT_UPSERT = {
         SELECT %(plan)s, json_extract(value, '$.rule'), json_extract(value, '$.subject_type'),
                json_extract(value, '$.subject_id'), json_extract(value, '$.period'),
                json_extract(value, '$.department_id'), json_extract(value, '$.owner_id'),
-               json_extract(value, '$.severity'), json_extract(value, '$.message'), 'open',
+               json_extract(value, '$.severity'), json_extract(value, '$.facts'), 'open',
                %(now)s, %(now)s
         FROM json_each(%(rows)s) WHERE true
         {_ALERT_ON_CONFLICT}
+    """,
+}
+# Seen again with other facts, severity or owner: the new ones; the state stays (an
+# acknowledged alert stays acknowledged).
+_ALERT_UPDATE = {
+    "postgresql": f"""
+        UPDATE {_A} SET department_id = x.department_id, owner_id = x.owner_id,
+               severity = x.severity, facts = x.facts, changed_at = %(now)s
+        FROM unnest(%(id)s::bigint[], %(department_id)s::bigint[], %(owner_id)s::integer[],
+                    %(severity)s::text[], %(facts)s::jsonb[])
+             AS x(id, department_id, owner_id, severity, facts)
+        WHERE {_A}.id = x.id AND {_A}.plan_id = %(plan)s
+    """,
+    "sqlite": f"""
+        UPDATE {_A} SET department_id = json_extract(x.value, '$.department_id'),
+               owner_id = json_extract(x.value, '$.owner_id'),
+               severity = json_extract(x.value, '$.severity'),
+               facts = json_extract(x.value, '$.facts'), changed_at = %(now)s
+        FROM json_each(%(rows)s) AS x
+        WHERE {_A}.id = json_extract(x.value, '$.id') AND {_A}.plan_id = %(plan)s
     """,
 }
 
