@@ -17,6 +17,12 @@ milestones and the start month for blocked initiatives (those stay the same aler
 condition lasts). The owner is the goal's, initiative's or KPI goal's owner, else the head of
 the department.
 
+Each rule gives its alerts as one frame (`alert_rows`): a row per alert with the key, owner,
+severity and one `fact:` column per fact — no Python object per alert, because a big plan
+raises twelve thousand of them on every run and most are unchanged. `fingerprints` condenses a
+row's owner, severity and facts into one number that the recompute compares with the stored
+one; only new and changed rows become `AlertCandidate`s (`to_candidates`).
+
 What an alert says is kept as facts (names, rounded numbers, ISO dates) and written out in
 the reader's language by `tracking.alert_words`, e.g. "Hire 4 enterprise AEs is 50 % behind
 plan (1 of 2 planned by 31 Mar)."
@@ -25,8 +31,9 @@ plan (1 of 2 planned by 31 Mar)."
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections.abc import Iterable, Mapping
+import hashlib
+import json
+from collections.abc import Iterable
 from typing import NamedTuple
 
 import numpy as np
@@ -63,190 +70,277 @@ class AlertCandidate(NamedTuple):
         return alert_message(self.rule, self.facts)
 
 
+KEY = ["rule", "subject_type", "subject_id", "period"]
+HEAD = [*KEY, "department_id", "owner_id", "severity"]
+FACT = "fact:"
+
+
+def alert_rows(
+    rule: str,
+    subject_type: str,
+    *,
+    subject_id,
+    period,
+    department_id,
+    owner_id,
+    severity,
+    facts: dict,
+) -> pd.DataFrame:
+    """Alerts as a frame: the columns of HEAD (period as the month's first day) and one
+    `fact:<name>` column per fact. Arguments are columns (array-likes of one length) or, for
+    rule, subject type and severity, one value for all rows."""
+    frame = pd.DataFrame(
+        {
+            "rule": str(rule),
+            "subject_type": str(subject_type),
+            "subject_id": np.asarray(subject_id, dtype="int64"),
+            "period": _month_starts(period),
+            "department_id": _id_column(department_id),
+            "owner_id": _id_column(owner_id),
+            "severity": severity,
+        },
+        index=pd.RangeIndex(len(subject_id)),
+    )
+    for name, values in facts.items():
+        frame[FACT + name] = values.to_numpy() if isinstance(values, pd.Series) else values
+    return frame
+
+
+def no_alerts() -> pd.DataFrame:
+    return alert_rows(
+        "", "", subject_id=[], period=[], department_id=[], owner_id=[], severity=[], facts={}
+    )
+
+
+def candidate_rows(candidates: Iterable[AlertCandidate]) -> pd.DataFrame:
+    """A list of AlertCandidate (what an extra alert source may return) as a frame."""
+    candidates = list(candidates)
+    if not candidates:
+        return no_alerts()
+    names = sorted({name for c in candidates for name in c.facts})
+    frames = [
+        alert_rows(
+            c.rule,
+            c.subject_type,
+            subject_id=[c.subject_id],
+            period=[c.period],
+            department_id=[c.department_id],
+            owner_id=[c.owner_id],
+            severity=[c.severity],
+            facts={name: [c.facts.get(name)] for name in names},
+        )
+        for c in candidates
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def to_candidates(rows: pd.DataFrame) -> list[AlertCandidate]:
+    """The rows of an alert frame as AlertCandidate, facts as plain JSON values."""
+    if rows.empty:
+        return []
+    names = [c for c in rows.columns if c.startswith(FACT)]
+    facts = rows[names].astype(object)
+    facts = facts.where(facts.notna(), None).rename(columns=lambda c: c.removeprefix(FACT))
+    return [
+        AlertCandidate(*head, fact)
+        for *head, fact in zip(
+            rows["rule"].tolist(),
+            rows["subject_type"].tolist(),
+            rows["subject_id"].tolist(),
+            rows["period"].dt.date.tolist(),
+            _ids(rows["department_id"]),
+            _ids(rows["owner_id"]),
+            rows["severity"].tolist(),
+            facts.to_dict("records"),
+            strict=True,
+        )
+    ]
+
+
+def fingerprints(rows: pd.DataFrame) -> np.ndarray:
+    """One int64 per row condensing what an alert shows — department, owner, severity and
+    every fact — the same for the same values in any process (pandas' fixed-key hashing):
+    an alert whose fingerprint is the stored one is not written again."""
+    names = [c for c in rows.columns if c.startswith(FACT)]
+    shown = pd.DataFrame(
+        {
+            "department_id": rows["department_id"].fillna(-1).astype("int64"),
+            "owner_id": rows["owner_id"].fillna(-1).astype("int64"),
+            "severity": rows["severity"].astype(str),
+        }
+    )
+    for name in names:
+        shown[name] = _hashable(rows[name])
+    hashed = pd.util.hash_pandas_object(shown, index=False).to_numpy(dtype="uint64")
+    # Which facts there are counts too (a rule that gains a fact rewrites its alerts).
+    named = hashlib.blake2b("\x1f".join(names).encode(), digest_size=8).digest()
+    return (hashed ^ np.uint64(int.from_bytes(named, "little"))).view("int64")
+
+
+def _hashable(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_float_dtype(values.dtype):
+        return values.fillna(-1e300) + 0.0  # + 0.0: -0.0 and 0.0 are one value
+    present = values.dropna()
+    if len(present) and isinstance(present.iloc[0], list | dict):  # one kind per column
+        return values.map(lambda v: json.dumps(v, sort_keys=True))
+    return values.astype(object).where(values.notna(), None).astype(str)
+
+
+# ---------------------------------------------------------------------------------------------
+# The rules' alerts
+
+
 def goal_alerts(
     positions: pd.DataFrame, goals: pd.DataFrame, *, threshold: float, month_end: dt.date
-) -> list[AlertCandidate]:
+) -> pd.DataFrame:
     """One alert per goal that is behind at `month_end` (`positions` as from
     `variance.goal_positions`, `goals` as from `rule_inputs.goal_inputs`)."""
     if positions.empty:
-        return []
+        return no_alerts()
     at = positions[
         (positions["as_of"] == pd.Timestamp(month_end))
         & (positions["status"] == GoalStatus.BEHIND.value)
     ]
     rows = at.merge(goals.drop(columns=["status"], errors="ignore"), on="goal_id")
-    period, day = month_end.replace(day=1), month_end.isoformat()
-    rule, subject_type = Rule.GOAL_BEHIND.value, SubjectType.GOAL.value
     critical = rows["shortfall"].to_numpy() > CRITICAL_BEHIND_FACTOR * threshold
-    owners = _ids(rows["owner_id"], rows["department_head_id"])
-    return [
-        AlertCandidate(
-            rule,
-            subject_type,
-            goal_id,
-            period,
-            department_id,
-            owner_id,
-            CRITICAL if worse else WARNING,
-            {"goal": title, "shortfall": s, "actual": a, "planned": p, "date": day},
-        )
-        for goal_id, department_id, owner_id, worse, title, s, a, p in zip(
-            rows["goal_id"].astype("int64").tolist(),
-            _ids(rows["department_id"]),
-            owners,
-            critical.tolist(),
-            rows["title"].tolist(),
-            _rounded(rows["shortfall"]),
-            _rounded(rows["actual"]),
-            _rounded(rows["planned"]),
-            strict=True,
-        )
-    ]
+    return alert_rows(
+        Rule.GOAL_BEHIND,
+        SubjectType.GOAL,
+        subject_id=rows["goal_id"],
+        period=[month_end] * len(rows),
+        department_id=rows["department_id"],
+        owner_id=_fallback(rows["owner_id"], rows["department_head_id"]),
+        severity=np.where(critical, CRITICAL, WARNING),
+        facts={
+            "goal": rows["title"].astype(str),
+            "shortfall": rows["shortfall"].round(4),
+            "actual": rows["actual"].round(4),
+            "planned": rows["planned"].round(4),
+            "date": [month_end.isoformat()] * len(rows),
+        },
+    )
 
 
 def burn_alerts(
     burn: pd.DataFrame, departments: pd.DataFrame, *, currency: str, month_end: dt.date
-) -> list[AlertCandidate]:
+) -> pd.DataFrame:
     """One alert per department that burned its budget early at `month_end` (`burn` as from
     `burn.burn_positions`, `departments`: department_id, name, head_id)."""
     if burn.empty:
-        return []
+        return no_alerts()
     rows = burn[burn["burn_early"].astype(bool)].merge(departments, on="department_id")
-    return [
-        AlertCandidate(
-            Rule.BURN_EARLY.value,
-            SubjectType.DEPARTMENT.value,
-            int(r.department_id),
-            month_end.replace(day=1),
-            int(r.department_id),
-            _id(r.head_id),
-            CRITICAL if r.spent >= r.budget else WARNING,
-            {
-                "department": r.name,
-                "spent_share": round(float(r.spent_share), 4),
-                "planned_share": round(float(r.planned_share), 4),
-                "spent": round(float(r.spent), 2),
-                "budget": round(float(r.budget), 2),
-                "currency": currency,
-                "date": month_end.isoformat(),
-            },
-        )
-        for r in rows.itertuples(index=False)
-    ]
+    return alert_rows(
+        Rule.BURN_EARLY,
+        SubjectType.DEPARTMENT,
+        subject_id=rows["department_id"],
+        period=[month_end] * len(rows),
+        department_id=rows["department_id"],
+        owner_id=rows["head_id"],
+        severity=np.where(rows["spent"] >= rows["budget"], CRITICAL, WARNING),
+        facts={
+            "department": rows["name"].astype(str),
+            "spent_share": rows["spent_share"].astype("float64").round(4),
+            "planned_share": rows["planned_share"].astype("float64").round(4),
+            "spent": rows["spent"].astype("float64").round(2),
+            "budget": rows["budget"].astype("float64").round(2),
+            "currency": [currency] * len(rows),
+            "date": [month_end.isoformat()] * len(rows),
+        },
+    )
 
 
-def blocked_alerts(dependencies: pd.DataFrame, *, at: dt.date) -> list[AlertCandidate]:
+def blocked_alerts(dependencies: pd.DataFrame, *, at: dt.date) -> pd.DataFrame:
     """One alert per initiative blocked at `at` by one or more initiatives it depends on
     (SPEC §4.4, via `planning.dependencies.blocked_mask`); `dependencies` as from
     `rule_inputs.dependency_inputs`. Blockers are listed in the order of the rows."""
     if dependencies.empty:
-        return []
+        return no_alerts()
     starts = _days(dependencies["x_start"])
     ends = _days(dependencies["y_end"])
     mask = blocked_mask(dependencies["x_status"], starts, dependencies["y_status"], ends, at)
-    if not mask.any():
-        return []
-    rows = dependencies[mask]
-    overdue = (np.datetime64(at, "D") > ends[mask]).tolist()
-    start_iso = np.datetime_as_string(starts[mask], unit="D").tolist()
-    end_iso = np.datetime_as_string(ends[mask], unit="D").tolist()
-    owners = _ids(rows["x_owner_id"], rows["x_department_head_id"])
-    blocked: dict[int, AlertCandidate] = {}
-    for i, (x_id, title, department_id, department, y_title, y_department) in enumerate(
-        zip(
-            rows["x_id"].astype("int64").tolist(),
-            rows["x_title"].tolist(),
-            rows["x_department_id"].astype("int64").tolist(),
-            rows["x_department_name"].tolist(),
-            rows["y_title"].tolist(),
-            rows["y_department_name"].tolist(),
-            strict=True,
-        )
-    ):
-        alert = blocked.get(x_id)
-        if alert is None:
-            alert = blocked[x_id] = AlertCandidate(
-                Rule.INITIATIVE_BLOCKED.value,
-                SubjectType.INITIATIVE.value,
-                x_id,
-                dt.date.fromisoformat(start_iso[i]).replace(day=1),
-                department_id,
-                owners[i],
-                WARNING,
-                {"title": title, "department": department, "start": start_iso[i], "blockers": []},
+    rows = dependencies[mask].assign(
+        start=np.datetime_as_string(starts[mask], unit="D"),
+        blocker=[
+            [title, department, end]
+            for title, department, end in zip(
+                dependencies.loc[mask, "y_title"].tolist(),
+                dependencies.loc[mask, "y_department_name"].tolist(),
+                np.datetime_as_string(ends[mask], unit="D").tolist(),
+                strict=True,
             )
-        alert.facts["blockers"].append([y_title, y_department, end_iso[i]])
-        if overdue[i] and alert.severity != CRITICAL:  # a blocker is already late
-            blocked[x_id] = alert._replace(severity=CRITICAL)
-    return list(blocked.values())
+        ],
+        late=np.datetime64(at, "D") > ends[mask],
+    )
+    blocked = rows.groupby("x_id", sort=False).agg(
+        title=("x_title", "first"),
+        start=("start", "first"),
+        department_id=("x_department_id", "first"),
+        department=("x_department_name", "first"),
+        owner_id=("x_owner_id", "first"),
+        head_id=("x_department_head_id", "first"),
+        blockers=("blocker", list),
+        late=("late", "any"),  # a blocker already past its planned end
+    )
+    return alert_rows(
+        Rule.INITIATIVE_BLOCKED,
+        SubjectType.INITIATIVE,
+        subject_id=blocked.index,
+        period=blocked["start"],
+        department_id=blocked["department_id"],
+        owner_id=_fallback(blocked["owner_id"], blocked["head_id"]),
+        severity=np.where(blocked["late"], CRITICAL, WARNING),
+        facts={
+            "title": blocked["title"].astype(str),
+            "department": blocked["department"].astype(str),
+            "start": blocked["start"],
+            "blockers": blocked["blockers"],
+        },
+    )
 
 
 def _days(values: pd.Series) -> np.ndarray:
     return pd.to_datetime(values).to_numpy().astype("datetime64[D]")
 
 
-def milestone_alerts(late: pd.DataFrame) -> list[AlertCandidate]:
+def milestone_alerts(late: pd.DataFrame) -> pd.DataFrame:
     """One alert per overdue milestone (`late` as from `thresholds.overdue` over
     `rule_inputs.open_milestone_inputs`)."""
-    if late.empty:
-        return []
-    words = (
-        {"title": title, "initiative": initiative}
-        for title, initiative in zip(
-            late["title"].tolist(), late["initiative_title"].tolist(), strict=True
-        )
-    )
+    words = {"title": late["title"].astype(str), "initiative": late["initiative_title"].astype(str)}
     return _overdue_alerts(Rule.MILESTONE_OVERDUE, SubjectType.MILESTONE, late, words)
 
 
-def action_item_alerts(late: pd.DataFrame) -> list[AlertCandidate]:
+def action_item_alerts(late: pd.DataFrame) -> pd.DataFrame:
     """One alert per overdue action item of a monthly review, for the `reviews` app's alert
     source: `late` as from `thresholds.overdue` over rows with id, title, due_date, done,
     owner_id, department_id (may be None) and department_head_id."""
-    if late.empty:
-        return []
-    words = ({"title": title} for title in late["title"].tolist())
+    words = {"title": late["title"].astype(str)}
     return _overdue_alerts(Rule.ACTION_ITEM_OVERDUE, SubjectType.ACTION_ITEM, late, words)
 
 
-def _overdue_alerts(rule, subject_type, late: pd.DataFrame, words) -> list[AlertCandidate]:
+def _overdue_alerts(rule, subject_type, late: pd.DataFrame, words: dict) -> pd.DataFrame:
     """What overdue milestones and action items share: the period is the due month, the owner
     falls back to the department's head, the facts add the due date and days overdue."""
+    if late.empty:
+        return no_alerts()
     due = pd.to_datetime(late["due_date"])
     days = late["days_overdue"].astype("int64")
-    severity = np.where(days > CRITICAL_OVERDUE_DAYS, CRITICAL, WARNING)
-    columns = zip(
-        late["id"].astype("int64").tolist(),
-        due.dt.to_period("M").dt.start_time.dt.date.tolist(),
-        _ids(late["department_id"]),
-        _ids(late["owner_id"], late["department_head_id"]),
-        severity.tolist(),
-        due.dt.strftime("%Y-%m-%d").tolist(),
-        days.tolist(),
-        words,
-        strict=False,  # `words` is a generator of the same length
+    return alert_rows(
+        rule,
+        subject_type,
+        subject_id=late["id"],
+        period=due,
+        department_id=late["department_id"],
+        owner_id=_fallback(late["owner_id"], late["department_head_id"]),
+        severity=np.where(days > CRITICAL_OVERDUE_DAYS, CRITICAL, WARNING),
+        facts={**words, "due": due.dt.strftime("%Y-%m-%d"), "days": days},
     )
-    rule, subject_type = rule.value, subject_type.value
-    return [
-        AlertCandidate(
-            rule,
-            subject_type,
-            subject_id,
-            period,
-            department_id,
-            owner_id,
-            level,
-            {**named, "due": due_iso, "days": late_days},
-        )
-        for subject_id, period, department_id, owner_id, level, due_iso, late_days, named in columns
-    ]
 
 
-def kpi_alerts(checks: pd.DataFrame, kpis: pd.DataFrame) -> list[AlertCandidate]:
+def kpi_alerts(checks: pd.DataFrame, kpis: pd.DataFrame) -> pd.DataFrame:
     """One alert per KPI whose latest month is outside its warning or critical threshold
     (`checks` as from `thresholds.kpi_checks`)."""
     if checks.empty:
-        return []
+        return no_alerts()
     outside = checks[checks["level"].isin([KpiLevel.WARNING.value, KpiLevel.CRITICAL.value])]
     rows = outside.merge(
         kpis.drop(
@@ -254,61 +348,50 @@ def kpi_alerts(checks: pd.DataFrame, kpis: pd.DataFrame) -> list[AlertCandidate]
         ),
         on="kpi_id",
     )
-    return [
-        AlertCandidate(
-            Rule.KPI_THRESHOLD.value,
-            SubjectType.KPI.value,
-            int(r.kpi_id),
-            r.period.date(),
-            _id(r.department_id),
-            _id(r.goal_owner_id) or _id(r.department_head_id),
-            CRITICAL if r.level == KpiLevel.CRITICAL.value else WARNING,
-            {
-                "kpi": r.name,
-                "unit": r.unit or "",
-                "month": r.period.date().isoformat(),
-                "value": _round(r.value),
-                "target": _round(r.target),
-                "shortfall": _round(r.shortfall),
-            },
-        )
-        for r in rows.itertuples(index=False)
-    ]
+    return alert_rows(
+        Rule.KPI_THRESHOLD,
+        SubjectType.KPI,
+        subject_id=rows["kpi_id"],
+        period=rows["period"],
+        department_id=rows["department_id"],
+        owner_id=_fallback(rows["goal_owner_id"], rows["department_head_id"]),
+        severity=np.where(rows["level"] == KpiLevel.CRITICAL.value, CRITICAL, WARNING),
+        facts={
+            "kpi": rows["name"].astype(str),
+            "unit": rows["unit"].fillna("").astype(str),
+            "month": pd.to_datetime(rows["period"]).dt.strftime("%Y-%m-%d"),
+            "value": rows["value"].astype("float64").round(4),
+            "target": rows["target"].astype("float64").round(4),
+            "shortfall": rows["shortfall"].astype("float64").round(4),
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Values
 
 
-def _round(value, digits: int = 4) -> float | None:
-    """A number as facts keep it: rounded (so float noise is not a change), None for none."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return round(float(value), digits)
+def _month_starts(values) -> np.ndarray:
+    """Dates (any day of the month; dates, ISO text or datetime64) → the month's first day."""
+    if not isinstance(values, pd.Series | np.ndarray) or values.dtype == object:
+        values = pd.to_datetime(pd.Series(values, dtype=object))
+    days = np.asarray(values, dtype="datetime64[ns]")
+    return days.astype("datetime64[M]").astype("datetime64[ns]")
 
 
-def _rounded(values: pd.Series, digits: int = 4) -> list:
-    rounded = values.astype("float64").round(digits)
-    return rounded.astype(object).where(rounded.notna(), None).tolist()
+def _id_column(values) -> pd.api.extensions.ExtensionArray:
+    """Ids as a nullable integer column."""
+    if not isinstance(values, pd.Series) or not pd.api.types.is_numeric_dtype(values.dtype):
+        values = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")
+    return pd.array(values.to_numpy(dtype="float64", na_value=np.nan)).astype("Int64")
 
 
-def _ids(values: pd.Series, fallback: pd.Series | None = None) -> list[int | None]:
-    """Ids (None for missing), or the fallback's where `values` has none."""
-    ids = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    if fallback is not None:
-        other = pd.to_numeric(fallback, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-        ids = np.where(np.isnan(ids), other, ids)
-    return [None if v != v else int(v) for v in ids.tolist()]  # v != v: NaN
+def _fallback(values: pd.Series, other: pd.Series) -> pd.Series:
+    """`values`, with `other` where `values` has none (an owner, else the department's head)."""
+    return pd.to_numeric(values).astype("float64").fillna(pd.to_numeric(other).astype("float64"))
 
 
-def _id(value) -> int | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return None
-    return int(value)
-
-
-def by_rule(candidates: Iterable[AlertCandidate]) -> Mapping[str, int]:
-    counts: dict[str, int] = {}
-    for c in candidates:
-        counts[c.rule] = counts.get(c.rule, 0) + 1
-    return counts
+def _ids(values: pd.Series) -> list[int | None]:
+    """Ids as Python ints, None for missing."""
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    return [None if v != v else int(v) for v in numbers.tolist()]  # v != v: NaN

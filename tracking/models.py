@@ -219,6 +219,9 @@ class Alert(models.Model):
     # What the condition is, as names, numbers and ISO dates; `message` writes the sentence in
     # the reader's language (tracking/alert_words.py).
     facts = models.JSONField(default=dict, blank=True)
+    # Department, owner, severity and facts condensed into one number
+    # (alert_candidates.fingerprints): a recompute compares it instead of the facts.
+    fingerprint = models.BigIntegerField(default=0)
     state = models.CharField(max_length=12, choices=State.choices, default=State.OPEN)
     first_seen = models.DateTimeField(auto_now_add=True)
     changed_at = models.DateTimeField(

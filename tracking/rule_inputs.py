@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import pandas as pd
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import F, QuerySet
 
 from planning.models import (
@@ -192,14 +194,9 @@ DEPENDENCY_COLUMNS = (
 )
 
 
-def _dates(values: pd.Series) -> pd.Series:
-    """ISO dates (or dates) as `datetime.date` objects."""
-    return pd.Series(pd.to_datetime(values).dt.date, index=values.index, dtype=object)
-
-
 def open_milestone_inputs(plan: Plan, *, due_before: dt.date) -> pd.DataFrame:
     """Milestones not done and due before `due_before`, with their initiative's words
-    (id, due_date, done, title, initiative_title, department_id, owner_id,
+    (id, due_date as ISO text, done, title, initiative_title, department_id, owner_id,
     department_head_id) — one query."""
     milestones = Milestone.objects.filter(
         initiative__plan=plan, done=False, due_date__lt=due_before
@@ -223,7 +220,6 @@ def open_milestone_inputs(plan: Plan, *, due_before: dt.date) -> pd.DataFrame:
         text=("title", "initiative_title"),
     )
     rows.insert(2, "done", False)
-    rows["due_date"] = _dates(rows["due_date"])
     return rows
 
 
@@ -240,7 +236,7 @@ def kpi_inputs(plan: Plan, *, until: dt.date | None = None) -> KpiInputs:
         targets = targets.filter(month__lte=until)
         measurements = measurements.filter(period__lte=until)
     return KpiInputs(
-        _frame(
+        fast_frame(
             kpis,
             [
                 "kpi_id",
@@ -253,7 +249,52 @@ def kpi_inputs(plan: Plan, *, until: dt.date | None = None) -> KpiInputs:
                 "department_head_id",
                 "goal_owner_id",
             ],
+            text=("name", "unit", "direction"),
         ),
         fast_frame(targets, ["kpi_id", "month", "target"]),
         fast_frame(measurements, ["kpi_id", "period", "value"]),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Fetching ahead
+
+
+class Prefetch:
+    """Inputs fetched ahead of the work that needs them.
+
+    With `background`, a thread runs the fetchers one after the other, in the order given, on
+    its own database connection (closed when it is done), while the caller computes with what
+    has arrived: on a big plan the database spends about as long producing the rows as Python
+    spends on them, and the two overlap. Without it, each fetcher runs on the caller's
+    connection when its result is first asked for.
+
+    Background fetching only reads committed data, so it is for a caller that runs in its own
+    transaction with nothing uncommitted that the inputs depend on (see
+    `tracking.services.alerts.alerts_recompute`)."""
+
+    def __init__(self, fetchers: dict[str, Callable[[], object]], *, background: bool):
+        self._fetchers = fetchers
+        self._results: dict[str, object] = {}
+        self._pool = ThreadPoolExecutor(max_workers=1) if background else None
+        self._futures = {}
+        if self._pool is not None:
+            for name, fetch in fetchers.items():
+                self._futures[name] = self._pool.submit(fetch)
+            self._pool.submit(connections.close_all)  # the thread's own connection
+
+    def get(self, name: str):
+        if name in self._futures:
+            return self._futures[name].result()
+        if name not in self._results:
+            self._results[name] = self._fetchers[name]()
+        return self._results[name]
+
+    def __enter__(self) -> Prefetch:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            for future in self._futures.values():
+                future.cancel()  # the caller failed: no need to fetch the rest
+            self._pool.shutdown(wait=True)

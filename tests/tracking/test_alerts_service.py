@@ -713,6 +713,53 @@ def test_two_recomputes_at_once_leave_one_alert_per_condition(people):
     assert GoalFigure.objects.filter(plan=people.plan).count() == 90
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_inputs_read_on_a_second_connection_give_the_same_alerts_and_figures(people, monkeypatch):
+    """Outside any transaction (the Celery task) the inputs are read by a background thread on
+    its own connection; the result must be what reading them in the transaction gives."""
+    from tracking import rule_inputs
+    from tracking.models import GoalFigureDigest
+
+    needs_service("PostgreSQL (DATABASE_URL)", connection.vendor == "postgresql")
+    for i in range(5):
+        hires_goal(people.plan, people.sales, title=f"Goal {i}", actual=str(i))
+    blocker = InitiativeFactory(
+        plan=people.plan, department=people.marketing, start=dt.date(2026, 1, 5), estimate_days=10
+    )
+    blocked = InitiativeFactory(plan=people.plan, department=people.sales)
+    blocked.depends_on.add(blocker)
+    MilestoneFactory(initiative=blocked, due_date=dt.date(2026, 3, 1))
+    used = []
+    real = rule_inputs.Prefetch
+
+    def spy(fetchers, *, background):
+        used.append(background)
+        return real(fetchers, background=background)
+
+    monkeypatch.setattr(rule_inputs, "Prefetch", spy)
+
+    def outcome():
+        alerts = Alert.objects.filter(plan=people.plan).order_by("rule", "subject_id")
+        figures = GoalFigure.objects.filter(plan=people.plan).order_by("goal_id", "period")
+        return (
+            [(a.rule, a.subject_id, a.severity, a.facts, a.fingerprint) for a in alerts],
+            list(figures.values_list("goal_id", "period", "planned", "actual", "status")),
+        )
+
+    counts = alerts_recompute(plan_id=people.plan.pk, as_of=MARCH)
+    in_background = outcome()
+    for model in (Alert, GoalFigure, GoalFigureDigest):
+        model.objects.all().delete()
+    with transaction.atomic():
+        assert alerts_recompute(plan_id=people.plan.pk, as_of=MARCH) == counts
+    assert used == [True, False]
+    assert outcome() == in_background
+    rules = [rule for rule, *_rest in in_background[0]]
+    assert rules == ["goal_behind", "goal_behind", "initiative_blocked", "milestone_overdue"]
+    assert connections["default"].connection is not None  # ours is still open
+
+
 def test_titles_with_quotes_commas_braces_and_backslashes_arrive_unchanged(people):
     title = 'Say "hi", {twice} \\ back — 10 % ü'
     hires_goal(people.plan, people.sales, title=title)
@@ -736,7 +783,7 @@ def test_daily_run_recomputes_every_plan_that_is_not_closed(people, monkeypatch)
 def test_action_item_alerts_are_ready_for_the_reviews_source():
     import pandas as pd
 
-    from tracking.alert_candidates import action_item_alerts
+    from tracking.alert_candidates import action_item_alerts, to_candidates
     from tracking.thresholds import overdue
 
     items = pd.DataFrame(
@@ -761,7 +808,7 @@ def test_action_item_alerts_are_ready_for_the_reviews_source():
             },
         ]
     )
-    (alert,) = action_item_alerts(overdue(items, dt.date(2026, 3, 25)))
+    (alert,) = to_candidates(action_item_alerts(overdue(items, dt.date(2026, 3, 25))))
     assert (alert.rule, alert.subject_type, alert.subject_id, alert.period) == (
         "action_item_overdue",
         "action_item",

@@ -44,13 +44,13 @@ import pandas as pd
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from planning.models import Goal, Plan
 from tracking import alert_candidates as candidates_of
 from tracking import burn, rule_inputs, thresholds, variance
-from tracking.alert_candidates import AlertCandidate
+from tracking.alert_candidates import KEY, AlertCandidate
 from tracking.models import Alert, GoalFigure, GoalFigureDigest
 
 logger = logging.getLogger(__name__)
@@ -99,7 +99,8 @@ def evaluation_dates(plan: Plan, *, as_of: dt.date | None, today: dt.date) -> Ev
 
 
 # An extra rule: (plan, evaluation) → the alerts it raises now. Must read in fixed queries.
-AlertSource = Callable[[Plan, Evaluation], Iterable[AlertCandidate]]
+# Candidates as a list of AlertCandidate, or as a frame (`alert_candidates.alert_rows`).
+AlertSource = Callable[[Plan, Evaluation], "Iterable[AlertCandidate] | pd.DataFrame"]
 _SOURCES: dict[str, AlertSource] = {}
 
 
@@ -113,31 +114,51 @@ def register_alert_source(rule: str, source: AlertSource) -> None:
 # Recompute
 
 
-@transaction.atomic
 def alerts_recompute(*, plan_id: int, as_of: dt.date | None = None) -> AlertCounts:
     """Evaluate every alert rule for the plan, refresh its goal figures, open, update and
     resolve its alerts (see the module docstring)."""
-    _lock_plan(plan_id)
-    with _no_gc_pauses():
-        return _recompute(plan_id, as_of)
+    # Called outside any transaction (the Celery task), the inputs can be read on a second
+    # connection while this one computes; inside one (a test, a caller's own transaction)
+    # they must be read here, where that transaction's changes are visible.
+    background = connection.vendor == "postgresql" and not connection.in_atomic_block
+    with transaction.atomic():
+        _lock_plan(plan_id)
+        with _no_gc_pauses():
+            return _recompute(plan_id, as_of, background=background)
 
 
-def _recompute(plan_id: int, as_of: dt.date | None) -> AlertCounts:
+def _recompute(plan_id: int, as_of: dt.date | None, *, background: bool) -> AlertCounts:
     plan = Plan.objects.get(pk=plan_id)
     when = evaluation_dates(plan, as_of=as_of, today=timezone.localdate())
     run_at = timezone.now()
-    found = [
-        *_goal_rule(plan, when, run_at),
-        *_burn_rule(plan, when),
-        *_blocked_rule(plan, when),
-        *_milestone_rule(plan, when),
-        *_kpi_rule(plan, when),
-    ]
-    for source in _SOURCES.values():
-        found.extend(source(plan, when))
     rules = [str(r) for r in _BUILT_IN_RULES] + list(_SOURCES)
-    resolved = _write_alerts(plan.pk, found, rules, run_at)
-    return _counts(plan.pk, len(found), resolved, run_at)
+    with rule_inputs.Prefetch(_fetchers(plan, when), background=background) as inputs:
+        # This connection's own reads, while the inputs are on their way.
+        live, digests = _live_alerts(plan.pk, rules), _stored_digests(plan.pk)
+        found = [
+            _goal_rule(plan, when, run_at, inputs.get("goals"), digests),
+            _burn_rule(plan, when, inputs.get("budget")),
+            candidates_of.blocked_alerts(inputs.get("dependencies"), at=when.at),
+            candidates_of.milestone_alerts(thresholds.overdue(inputs.get("milestones"), when.at)),
+            _kpi_rule(when, inputs.get("kpis")),
+        ]
+    for source in _SOURCES.values():
+        rows = source(plan, when)
+        found.append(rows if isinstance(rows, pd.DataFrame) else candidates_of.candidate_rows(rows))
+    raised, resolved = _write_alerts(plan.pk, found, live, run_at)
+    return _counts(plan.pk, raised, resolved, run_at)
+
+
+def _fetchers(plan: Plan, when: Evaluation) -> dict:
+    """What each rule reads, in the order the rules need it."""
+    until = when.month_end or plan.start
+    return {
+        "goals": lambda: rule_inputs.goal_inputs(plan, statuses=FIGURE_GOAL_STATUSES, until=until),
+        "budget": lambda: rule_inputs.budget_inputs(plan),
+        "dependencies": lambda: rule_inputs.dependency_inputs(plan),
+        "milestones": lambda: rule_inputs.open_milestone_inputs(plan, due_before=when.at),
+        "kpis": lambda: rule_inputs.kpi_inputs(plan, until=until),
+    }
 
 
 @contextlib.contextmanager
@@ -161,10 +182,13 @@ def _lock_plan(plan_id: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, plan_id % 2**31])
 
 
-def _goal_rule(plan: Plan, when: Evaluation, run_at: dt.datetime) -> list[AlertCandidate]:
-    inputs = rule_inputs.goal_inputs(
-        plan, statuses=FIGURE_GOAL_STATUSES, until=when.month_end or plan.start
-    )
+def _goal_rule(
+    plan: Plan,
+    when: Evaluation,
+    run_at: dt.datetime,
+    inputs: rule_inputs.GoalInputs,
+    digests: dict[int, int],
+) -> pd.DataFrame:
     positions = variance.goal_positions(
         inputs.goals,
         inputs.checkpoints,
@@ -172,19 +196,19 @@ def _goal_rule(plan: Plan, when: Evaluation, run_at: dt.datetime) -> list[AlertC
         when.months,
         float(plan.behind_threshold),
     )
-    _store_figures(plan.pk, positions, run_at)
+    _store_figures(plan.pk, positions, digests, run_at)
     if when.month_end is None:
-        return []
+        return candidates_of.no_alerts()
     active = inputs.goals[inputs.goals["status"].isin([str(s) for s in ALERT_GOAL_STATUSES])]
     return candidates_of.goal_alerts(
         positions, active, threshold=float(plan.behind_threshold), month_end=when.month_end
     )
 
 
-def _burn_rule(plan: Plan, when: Evaluation) -> list[AlertCandidate]:
+def _burn_rule(plan: Plan, when: Evaluation, inputs) -> pd.DataFrame:
     if when.month_end is None:
-        return []
-    departments, budget, spend = rule_inputs.budget_inputs(plan)
+        return candidates_of.no_alerts()
+    departments, budget, spend = inputs
     positions = burn.burn_positions(
         budget,
         spend,
@@ -197,19 +221,9 @@ def _burn_rule(plan: Plan, when: Evaluation) -> list[AlertCandidate]:
     )
 
 
-def _blocked_rule(plan: Plan, when: Evaluation) -> list[AlertCandidate]:
-    return candidates_of.blocked_alerts(rule_inputs.dependency_inputs(plan), at=when.at)
-
-
-def _milestone_rule(plan: Plan, when: Evaluation) -> list[AlertCandidate]:
-    milestones = rule_inputs.open_milestone_inputs(plan, due_before=when.at)
-    return candidates_of.milestone_alerts(thresholds.overdue(milestones, when.at))
-
-
-def _kpi_rule(plan: Plan, when: Evaluation) -> list[AlertCandidate]:
+def _kpi_rule(when: Evaluation, inputs: rule_inputs.KpiInputs) -> pd.DataFrame:
     if when.month_end is None:
-        return []
-    inputs = rule_inputs.kpi_inputs(plan, until=when.month_end)
+        return candidates_of.no_alerts()
     checks = thresholds.kpi_checks(inputs.kpis, inputs.targets, inputs.measurements, when.month_end)
     return candidates_of.kpi_alerts(checks, inputs.kpis)
 
@@ -218,11 +232,13 @@ def _kpi_rule(plan: Plan, when: Evaluation) -> list[AlertCandidate]:
 # Writes: only what changed, one statement per kind of change whatever the number of rows
 
 
-def _store_figures(plan_id: int, positions: pd.DataFrame, run_at: dt.datetime) -> None:
+def _store_figures(
+    plan_id: int, positions: pd.DataFrame, known: dict[int, int], run_at: dt.datetime
+) -> None:
     """Store one GoalFigure per goal and evaluated month, rewriting only the goals whose
-    figures changed: each goal's figures have a fingerprint (GoalFigureDigest), so finding
-    what changed reads one row per goal instead of one per goal and month. Figures of goals
-    that are no longer evaluated (dropped) are deleted."""
+    figures changed: each goal's figures have a fingerprint (GoalFigureDigest; `known` are the
+    stored ones), so finding what changed reads one row per goal instead of one per goal and
+    month. Figures of goals that are no longer evaluated (dropped) are deleted."""
     # A small subquery (the plan's dropped goals) keeps these index lookups.
     dropped = Goal.objects.filter(plan_id=plan_id).exclude(status__in=FIGURE_GOAL_STATUSES)
     GoalFigure.objects.filter(goal__in=dropped.values("id")).delete()
@@ -244,10 +260,6 @@ def _store_figures(plan_id: int, positions: pd.DataFrame, run_at: dt.datetime) -
         }
     )
     digests = figure_digests(figures)
-    stored = rule_inputs.fast_frame(
-        GoalFigureDigest.objects.filter(plan_id=plan_id), ["goal_id", "digest"]
-    )
-    known = dict(zip(stored["goal_id"].tolist(), stored["digest"].tolist(), strict=True))
     changed = digests[
         [known.get(goal) != digest for goal, digest in digests.items()]  # exact: no floats
     ]
@@ -258,6 +270,14 @@ def _store_figures(plan_id: int, positions: pd.DataFrame, run_at: dt.datetime) -
     _execute_rows(_FIGURE_UPSERT, plan_id, rows.drop(columns="day").assign(period=period), run_at)
     fingerprints = pd.DataFrame({"goal_id": changed.index, "digest": changed.to_numpy()})
     _execute_rows(_DIGEST_UPSERT, plan_id, fingerprints, run_at)
+
+
+def _stored_digests(plan_id: int) -> dict[int, int]:
+    """The fingerprints of the plan's stored goal figures, by goal."""
+    stored = rule_inputs.fast_frame(
+        GoalFigureDigest.objects.filter(plan_id=plan_id), ["goal_id", "digest"]
+    )
+    return dict(zip(stored["goal_id"].tolist(), stored["digest"].tolist(), strict=True))
 
 
 def figure_digests(figures: pd.DataFrame) -> pd.Series:
@@ -276,73 +296,65 @@ def figure_digests(figures: pd.DataFrame) -> pd.Series:
     return pd.Series(sums.view("int64"), index=goals[starts], name="digest")
 
 
-def _write_alerts(plan_id: int, found: list[AlertCandidate], rules: list[str], run_at) -> int:
-    """Bring the plan's alerts of `rules` in line with what the rules found: open the new
-    ones (or reopen resolved ones), rewrite those whose severity, owner or facts changed,
-    resolve the live ones no longer found. An alert found as it is stored is not written.
-    Returns how many were resolved."""
-    # Tuple slices, not attributes: this loop runs once per alert (12,000 in a big plan).
-    wanted = {c[:4]: c for c in found}  # the key: rule, subject_type, subject_id, period
-    live = _live_alerts(plan_id, rules)
-    fresh, changed = [], []
-    for key, candidate in wanted.items():
-        stored = live.pop(key, None)
-        if stored is None:
-            fresh.append(candidate)
-        elif stored[1:4] != candidate[4:7] or _facts(stored[4]) != candidate.facts:
-            changed.append((stored[0], candidate))  # other department, owner, severity, facts
-    if fresh:
-        _execute_rows(_ALERT_UPSERT, plan_id, _alert_rows(fresh), run_at)
-    if changed:
-        rows = _alert_rows([c for _id, c in changed]).assign(id=[i for i, _c in changed])
+def _write_alerts(
+    plan_id: int, found: list[pd.DataFrame], live: pd.DataFrame, run_at
+) -> tuple[int, int]:
+    """Bring the plan's live alerts (from `_live_alerts`) in line with what the rules found
+    (alert frames): open the new ones (or reopen resolved ones), rewrite those whose
+    fingerprint (owner, severity, facts) changed, resolve the live ones no longer found. An
+    alert found as it is stored is not written, and no Python object is made for it.
+    Returns (raised, resolved)."""
+    parts = [rows.assign(fingerprint=candidates_of.fingerprints(rows)) for rows in found]
+    keys = pd.concat(
+        [
+            rows[[*KEY, "fingerprint"]].assign(part=i, row=np.arange(len(rows)))
+            for i, rows in enumerate(parts)
+        ],
+        ignore_index=True,
+    ).drop_duplicates(KEY, keep="last")  # a source raising a key twice: the last one
+    both = keys.merge(live, on=KEY, how="outer", indicator=True)
+    both = both.sort_values(["part", "row"])
+    new = both[both["_merge"] == "left_only"]
+    changed = both[(both["_merge"] == "both") & (both["fingerprint"] != both["stored"])]
+    gone = both.loc[both["_merge"] == "right_only", "id"].astype("int64").tolist()
+    if len(new):
+        _execute_rows(_ALERT_UPSERT, plan_id, _alert_rows(parts, new), run_at)
+    if len(changed):
+        rows = _alert_rows(parts, changed).assign(id=changed["id"].astype("int64").to_numpy())
         _execute_rows(_ALERT_UPDATE, plan_id, rows, run_at)
-    gone = [stored[0] for stored in live.values()]
     if gone:
         Alert.objects.filter(pk__in=gone).update(
             state=Alert.State.RESOLVED, resolved_at=run_at, changed_at=run_at
         )
-    return len(gone)
+    return len(keys), len(gone)
 
 
-def _live_alerts(plan_id: int, rules: list[str]) -> dict[tuple, tuple]:
-    """The plan's open and acknowledged alerts of `rules`, by key (rule, subject_type,
-    subject_id, period): (id, department_id, owner_id, severity, facts as stored). One query,
-    straight from the cursor."""
-    rows = (
+def _live_alerts(plan_id: int, rules: list[str]) -> pd.DataFrame:
+    """The plan's open and acknowledged alerts of `rules`: the key (rule, subject_type,
+    subject_id, period), id and fingerprint (as `stored`). One query."""
+    live = (
         Alert.objects.filter(plan_id=plan_id, rule__in=rules)
         .exclude(state=Alert.State.RESOLVED)
-        .order_by()
-        .values_list(
-            "rule",
-            "subject_type",
-            "subject_id",
-            "period",
-            "id",
-            "department_id",
-            "owner_id",
-            "severity",
-            "facts",
-        )
+        .annotate(stored=F("fingerprint"))
     )
-    sql, params = rows.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if rows and isinstance(rows[0][3], str):  # SQLite: ISO text
-        rows = [(*row[:3], dt.date.fromisoformat(row[3]), *row[4:]) for row in rows]
-    return {row[:4]: row[4:] for row in rows}
+    rows = rule_inputs.fast_frame(live, [*KEY, "id", "stored"], text=("rule", "subject_type"))
+    return rows.astype({"subject_id": "int64", "id": "int64", "stored": "int64"}).assign(
+        period=pd.to_datetime(rows["period"]).astype("datetime64[ns]")
+    )
 
 
-def _facts(stored) -> dict:
-    """Facts as the database gives them: JSON text (PostgreSQL's jsonb through Django's
-    adapter, SQLite's text) or already a dict."""
-    return stored if isinstance(stored, dict) else json.loads(stored)
-
-
-def _alert_rows(candidates: list[AlertCandidate]) -> pd.DataFrame:
+def _alert_rows(parts: list[pd.DataFrame], which: pd.DataFrame) -> pd.DataFrame:
+    """The alerts of `which` (part and row numbers into `parts`, sorted by them) as rows to
+    write, in that order: facts as JSON text, with their fingerprint."""
+    chosen = [
+        parts[int(part)].iloc[group["row"].to_numpy(dtype="int64")]
+        for part, group in which.groupby("part")
+    ]
+    candidates = [c for rows in chosen for c in candidates_of.to_candidates(rows)]
     rows = pd.DataFrame(candidates, columns=AlertCandidate._fields)
     rows["period"] = [c.period.isoformat() for c in candidates]
     rows["facts"] = [json.dumps(c.facts, ensure_ascii=False) for c in candidates]
+    rows["fingerprint"] = np.concatenate([rows["fingerprint"].to_numpy() for rows in chosen])
     for column in ("department_id", "owner_id"):
         rows[column] = rows[column].astype("Int64")
     return rows
@@ -428,14 +440,14 @@ _DIGEST_UPSERT = {
 _A = Alert._meta.db_table
 _ALERT_COLUMNS = (
     "plan_id, rule, subject_type, subject_id, period, department_id, owner_id, severity, "
-    "facts, state, first_seen, changed_at"
+    "facts, fingerprint, state, first_seen, changed_at"
 )
 # A resolved alert whose condition returns opens again (and is mailed and posted again).
 _ALERT_ON_CONFLICT = f"""
     ON CONFLICT (plan_id, rule, subject_type, subject_id, period) DO UPDATE SET
         department_id = excluded.department_id, owner_id = excluded.owner_id,
         severity = excluded.severity, facts = excluded.facts,
-        changed_at = excluded.changed_at,
+        fingerprint = excluded.fingerprint, changed_at = excluded.changed_at,
         state = CASE WHEN {_A}.state = 'resolved' THEN 'open' ELSE {_A}.state END,
         acknowledged_by_id = CASE WHEN {_A}.state = 'resolved' THEN NULL
                                   ELSE {_A}.acknowledged_by_id END,
@@ -449,12 +461,12 @@ _ALERT_UPSERT = {
     "postgresql": f"""
         INSERT INTO {_A} ({_ALERT_COLUMNS})
         SELECT %(plan)s, x.rule, x.subject_type, x.subject_id, x.period, x.department_id,
-               x.owner_id, x.severity, x.facts, 'open', %(now)s, %(now)s
+               x.owner_id, x.severity, x.facts, x.fingerprint, 'open', %(now)s, %(now)s
         FROM unnest(%(rule)s::text[], %(subject_type)s::text[], %(subject_id)s::bigint[],
                     %(period)s::date[], %(department_id)s::bigint[], %(owner_id)s::integer[],
-                    %(severity)s::text[], %(facts)s::jsonb[])
+                    %(severity)s::text[], %(facts)s::jsonb[], %(fingerprint)s::bigint[])
              AS x(rule, subject_type, subject_id, period, department_id, owner_id, severity,
-                  facts)
+                  facts, fingerprint)
         {_ALERT_ON_CONFLICT}
     """,
     "sqlite": f"""
@@ -462,8 +474,8 @@ _ALERT_UPSERT = {
         SELECT %(plan)s, json_extract(value, '$.rule'), json_extract(value, '$.subject_type'),
                json_extract(value, '$.subject_id'), json_extract(value, '$.period'),
                json_extract(value, '$.department_id'), json_extract(value, '$.owner_id'),
-               json_extract(value, '$.severity'), json_extract(value, '$.facts'), 'open',
-               %(now)s, %(now)s
+               json_extract(value, '$.severity'), json_extract(value, '$.facts'),
+               json_extract(value, '$.fingerprint'), 'open', %(now)s, %(now)s
         FROM json_each(%(rows)s) WHERE true
         {_ALERT_ON_CONFLICT}
     """,
@@ -473,17 +485,19 @@ _ALERT_UPSERT = {
 _ALERT_UPDATE = {
     "postgresql": f"""
         UPDATE {_A} SET department_id = x.department_id, owner_id = x.owner_id,
-               severity = x.severity, facts = x.facts, changed_at = %(now)s
+               severity = x.severity, facts = x.facts, fingerprint = x.fingerprint,
+               changed_at = %(now)s
         FROM unnest(%(id)s::bigint[], %(department_id)s::bigint[], %(owner_id)s::integer[],
-                    %(severity)s::text[], %(facts)s::jsonb[])
-             AS x(id, department_id, owner_id, severity, facts)
+                    %(severity)s::text[], %(facts)s::jsonb[], %(fingerprint)s::bigint[])
+             AS x(id, department_id, owner_id, severity, facts, fingerprint)
         WHERE {_A}.id = x.id AND {_A}.plan_id = %(plan)s
     """,
     "sqlite": f"""
         UPDATE {_A} SET department_id = json_extract(x.value, '$.department_id'),
                owner_id = json_extract(x.value, '$.owner_id'),
                severity = json_extract(x.value, '$.severity'),
-               facts = json_extract(x.value, '$.facts'), changed_at = %(now)s
+               facts = json_extract(x.value, '$.facts'),
+               fingerprint = json_extract(x.value, '$.fingerprint'), changed_at = %(now)s
         FROM json_each(%(rows)s) AS x
         WHERE {_A}.id = json_extract(x.value, '$.id') AND {_A}.plan_id = %(plan)s
     """,
