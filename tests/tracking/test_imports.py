@@ -476,6 +476,32 @@ def test_every_row_written_gets_one_history_row_and_nothing_else_changes(people,
     assert untouched.version == 1 and untouched.value == Decimal("1")
 
 
+def test_the_commit_writes_against_what_is_stored_then_not_what_the_preview_saw(people, kpis):
+    march, april = dt.date(2026, 3, 1), dt.date(2026, 4, 1)
+    cleared = MeasurementFactory(
+        plan=people.plan, goal=None, kpi=kpis["pipeline"], period=march, value=Decimal("7")
+    )
+    job = _validate(
+        people,
+        people.leader,
+        _xlsx([["pipeline", None, "2026-03", 9], ["pipeline", None, "2026-04", 1]]),
+    )
+    assert job.summary["counts"] == {"insert": 1, "replace": 1, "unchanged": 0}
+    # Meanwhile someone clears March and types a value for April in the month grid.
+    cleared.delete()
+    typed = MeasurementFactory(
+        plan=people.plan, goal=None, kpi=kpis["pipeline"], period=april, value=Decimal("5")
+    )
+    job = service.import_commit(job=job, user=people.leader)
+    assert job.summary["written"] == {"inserted": 1, "replaced": 1}
+    stored = dict(Measurement.objects.values_list("period", "value"))
+    assert stored == {march: Decimal("9"), april: Decimal("1")}
+    typed.refresh_from_db()
+    assert typed.version == 2
+    assert [h.history_type for h in typed.history.order_by("history_id")] == ["+", "~"]
+    assert Measurement.history.filter(period=march, history_type="+").count() == 2
+
+
 def test_a_value_equal_to_the_stored_one_is_left_alone(people, kpis):
     same = MeasurementFactory(
         plan=people.plan,

@@ -10,10 +10,11 @@ re-checked against the plan as it is at that moment (a KPI deleted or a right wi
 preview turns the job back into errors). The checked rows are kept between the two steps as a
 small CSV in `settings.IMPORT_DIR`, which the worker must share with the web process.
 
-Writing is set-based: on PostgreSQL a COPY into a temporary table and one
-`INSERT … ON CONFLICT DO UPDATE … RETURNING` per subject kind that also writes the history rows
-in the same statement; elsewhere (SQLite) bulk_create / bulk_update with simple-history's bulk
-helpers. A value equal to the stored one is left alone (no new version, no history row)."""
+Writing is set-based: on PostgreSQL a COPY into a temporary table, then one UPDATE of the
+changed rows and one INSERT of the new ones, each RETURNING its rows into an INSERT of their
+history rows in the same statement; elsewhere (SQLite) a staging table and plain INSERT /
+UPDATE statements. A value equal to the stored one is left alone (no new version, no history
+row)."""
 
 from __future__ import annotations
 
@@ -26,10 +27,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import Case, CharField, FloatField, Value, When
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -279,15 +283,20 @@ def _save_upload(upload, path: Path, max_bytes: int) -> None:
 
 
 def _existing_measurements(plan: Plan, rows: pd.DataFrame) -> pd.DataFrame:
-    """Stored values for the months in the file: one query."""
+    """Stored values for the months in the file: one query. The database spells the subject
+    ("k12", "g7") and the number as a float, which spares a Decimal and a string per row."""
     periods = sorted(set(rows["period"])) if len(rows) else []
-    stored = Measurement.objects.filter(plan=plan, period__in=periods).values_list(
-        "kpi_id", "goal_id", "period", "value"
+    subject = Case(
+        When(kpi_id__isnull=False, then=Concat(Value("k"), Cast("kpi_id", CharField()))),
+        default=Concat(Value("g"), Cast("goal_id", CharField())),
+        output_field=CharField(),
     )
-    return pd.DataFrame(
-        [(f"k{k}" if k is not None else f"g{g}", p, float(v)) for k, g, p, v in stored],
-        columns=["subject", "period", "value"],
+    stored = (
+        Measurement.objects.filter(plan=plan, period__in=periods)
+        .annotate(subject=subject, number=Cast("value", FloatField()))
+        .values_list("subject", "period", "number")
     )
+    return pd.DataFrame(list(stored), columns=["subject", "period", "value"])
 
 
 def _existing_spend(plan: Plan, rows: pd.DataFrame) -> pd.DataFrame:
@@ -342,20 +351,21 @@ STORED_COLUMNS = {
 
 def _rows_csv(kind: str, rows: pd.DataFrame) -> str:
     """The checked rows as CSV with a header, in the form PostgreSQL's COPY reads (empty =
-    NULL, ISO dates); written by hand because it is twice as fast as DataFrame.to_csv."""
+    NULL, ISO dates); written by hand because it is several times faster than DataFrame.to_csv.
+    No cell needs quoting: the columns hold only numbers, dates and category names."""
     columns = STORED_COLUMNS[kind]
-    values = [rows[c].astype(object).tolist() for c in columns]
-    lines = [",".join(columns)]
-    lines.extend(",".join(_csv_value(v) for v in row) for row in zip(*values, strict=True))
+    cells = [_csv_cells(rows[c]) for c in columns]
+    lines = [",".join(columns), *map(",".join, zip(*cells, strict=True))]
     return "\n".join(lines) + "\n"
 
 
-def _csv_value(value) -> str:
-    if value is None or value is pd.NA:
-        return ""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
+def _csv_cells(column: pd.Series) -> list[str]:
+    """A column as CSV cells: empty for a missing value, else str() of it (ISO for a date,
+    round-tripping digits for a float). Each distinct value is turned into text once; a file
+    holds twelve months and a few thousand subjects in 100,000 rows."""
+    codes, distinct = pd.factorize(column, use_na_sentinel=True)
+    texts = np.array([*map(str, distinct.tolist()), ""], dtype=object)
+    return texts[codes].tolist()  # a missing value has code -1: the "" at the end
 
 
 # --- Commit -----------------------------------------------------------------------------
@@ -539,7 +549,7 @@ def _write(*, job: ImportJob, rows: pd.DataFrame, progress) -> dict[str, int]:
     every row written. Set-based: a handful of statements whatever the number of rows."""
     target = TARGETS[job.kind]
     if connection.vendor == "postgresql":
-        return _pg_upsert(job=job, rows=rows, progress=progress, target=target)
+        return _pg_write(job=job, rows=rows, progress=progress, target=target)
     return _sql_upsert(job=job, rows=rows, progress=progress, target=target)
 
 
@@ -665,32 +675,37 @@ def _stage_rows(rows: pd.DataFrame, target: _Target) -> list[tuple]:
     ]
 
 
-# --- Writing on PostgreSQL: COPY, then one upsert statement per conflict target -------------
+# --- Writing on PostgreSQL: COPY, then an UPDATE of changed rows and an INSERT of new ones ----
+# One `INSERT … ON CONFLICT DO UPDATE` per key took 0.6–1 s longer for 100,000 new rows (every
+# row a speculative insertion) than a plain INSERT, and 0.3 s longer for 100,000 changed ones
+# than an UPDATE. The preview's insert/replace split may be minutes old, so the stored rows are
+# looked up again inside the transaction.
 
 
-def _pg_upsert(*, job, rows, progress, target: _Target) -> dict[str, int]:
-    """COPY the rows into a temporary table, then for each unique key one statement:
-    INSERT … ON CONFLICT DO UPDATE (only where the value differs) RETURNING the rows, fed
-    straight into an INSERT of their history rows."""
+def _pg_write(*, job, rows, progress, target: _Target) -> dict[str, int]:
+    """COPY the rows into a temporary table, find the stored row of each, then UPDATE the rows
+    whose value differs and INSERT the rows nothing is stored for; each statement RETURNs the
+    rows it wrote straight into an INSERT of their history rows."""
     staging = f"import_{target.model._meta.db_table}"
+    stamp = _stamp(job)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {staging}")
-        # The upsert's RETURNING rows feed the history insert; keep them in memory.
+        # The written rows feed the history insert; keep them in memory.
         cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(
-            f"CREATE TEMP TABLE {staging} (row bigint, {_stage_columns(target)}) ON COMMIT DROP"
+            f"CREATE TEMP TABLE {staging} (row bigint, {_stage_columns(target)}, "
+            "stored_id bigint) ON COMMIT DROP"
         )
         _copy(cursor, staging, STORED_COLUMNS[job.kind], _rows_path(job))
-        progress(len(rows) // 2)
-        counts = {"inserted": 0, "replaced": 0}
+        progress(len(rows) // 3)
         for key, condition in target.keys:
-            inserted, replaced = _upsert_statement(
-                cursor, job=job, target=target, staging=staging, key=key, condition=condition
-            )
-            counts["inserted"] += inserted
-            counts["replaced"] += replaced
+            cursor.execute(_pg_find_stored(target, staging, key, condition), stamp)
+        replaced = _pg_with_history(cursor, target, _pg_update(target, staging), "~", stamp)
+        cursor.execute(_pg_forget_vanished(target, staging))
+        progress(2 * len(rows) // 3)
+        inserted = _pg_with_history(cursor, target, _pg_insert(target, staging), "+", stamp)
         progress(len(rows))
-    return counts
+    return {"inserted": inserted, "replaced": replaced}
 
 
 def _db_type(model, column: str) -> str:
@@ -712,38 +727,69 @@ def _copy(cursor, staging: str, columns: list[str], path: Path) -> None:
                 shutil.copyfileobj(source, copy)
 
 
-def _upsert_statement(cursor, *, job, target: _Target, staging, key, condition) -> tuple[int, int]:
+def _pg_find_stored(target: _Target, staging: str, key, condition: str | None) -> str:
+    """Note the id of the stored row with the same key. A join over the whole staging table:
+    asking "does it exist?" inside the INSERT instead would let the planner, which believes an
+    empty table stays empty, rescan the rows being inserted once per row."""
+    table = target.model._meta.db_table
+    same_key = " AND ".join(f"t.{column} = s.{column}" for column in key)
+    # The plan narrows the scan to this plan's rows (its index) even where the key implies it.
+    return (
+        f"UPDATE {staging} s SET stored_id = t.id FROM {table} t "
+        f"WHERE {_when(condition, 's.')} AND t.plan_id = %(plan)s AND {same_key}"
+    )
+
+
+def _pg_update(target: _Target, staging: str) -> str:
+    """Replace the stored value where the file has another one."""
     table, value = target.model._meta.db_table, target.value
+    return f"""
+        UPDATE {table} AS t SET
+            {value} = s.{value}, source = %(source)s, entered_by_id = %(user)s,
+            entered_at = %(now)s, version = t.version + 1
+        FROM {staging} s
+        WHERE t.plan_id = %(plan)s AND t.id = s.stored_id
+            AND t.{value} IS DISTINCT FROM s.{value}"""
+
+
+def _pg_forget_vanished(target: _Target, staging: str) -> str:
+    """A stored row deleted by someone else since it was found (the UPDATE skipped it) is
+    written as a new row, so that no value of the file is lost."""
+    table = target.model._meta.db_table
+    return (
+        f"UPDATE {staging} s SET stored_id = NULL WHERE stored_id IS NOT NULL "
+        f"AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = s.stored_id)"
+    )
+
+
+def _pg_insert(target: _Target, staging: str) -> str:
+    """Insert the rows nothing is stored for. A row someone else inserted for the same key
+    meanwhile violates the unique constraint: the import fails as a whole and says so."""
+    table, columns = target.model._meta.db_table, ", ".join(target.columns)
+    return f"""
+        INSERT INTO {table} AS t (plan_id, {columns}, source, entered_by_id, entered_at, version)
+        SELECT %(plan)s, {columns}, %(source)s, %(user)s, %(now)s, 1
+        FROM {staging} WHERE stored_id IS NULL"""
+
+
+def _pg_with_history(cursor, target: _Target, write: str, history_type: str, stamp) -> int:
+    """Run `write` (an INSERT or UPDATE aliasing the table as t) with a history row of type
+    `history_type` for every row it wrote, in one statement; returns how many it wrote."""
     history = target.model.history.model
     tracked = [f.attname for f in history.tracked_fields]
-    columns = ", ".join(target.columns)
-    conflict = ", ".join((("plan_id",) if target.plan_in_key else ()) + key)
-    predicate = f" WHERE {_when(condition)}" if condition else ""
-    sql = f"""
-        WITH up AS (
-            INSERT INTO {table} AS t
-                (plan_id, {columns}, source, entered_by_id, entered_at, version)
-            SELECT %(plan)s, {columns}, %(source)s, %(user)s, %(now)s, 1
-            FROM {staging} WHERE {_when(condition)}
-            ON CONFLICT ({conflict}){predicate} DO UPDATE SET
-                {value} = EXCLUDED.{value}, source = EXCLUDED.source,
-                entered_by_id = EXCLUDED.entered_by_id, entered_at = EXCLUDED.entered_at,
-                version = t.version + 1
-            WHERE t.{value} IS DISTINCT FROM EXCLUDED.{value}
-            RETURNING t.*, (t.xmax = 0) AS inserted
-        ), hist AS (
+    columns = ", ".join(tracked)
+    cursor.execute(
+        f"""
+        WITH written AS ({write} RETURNING {", ".join(f"t.{c}" for c in tracked)}),
+        hist AS (
             INSERT INTO {history._meta.db_table}
-                ({", ".join(tracked)}, history_date, history_change_reason, history_type,
-                 history_user_id)
-            SELECT {", ".join(tracked)}, %(now)s, %(reason)s,
-                   CASE WHEN inserted THEN '+' ELSE '~' END, %(user)s
-            FROM up
+                ({columns}, history_date, history_change_reason, history_type, history_user_id)
+            SELECT {columns}, %(now)s, %(reason)s, %(type)s, %(user)s FROM written
         )
-        SELECT COUNT(*) FILTER (WHERE inserted), COUNT(*) FILTER (WHERE NOT inserted) FROM up
-    """
-    cursor.execute(sql, _stamp(job))
-    inserted, replaced = cursor.fetchone()
-    return int(inserted), int(replaced)
+        SELECT COUNT(*) FROM written""",
+        {**stamp, "type": history_type},
+    )
+    return int(cursor.fetchone()[0])
 
 
 def imports_forget_stale(*, plan: Plan, older_than: dt.timedelta = STALE_AFTER) -> int:
