@@ -143,15 +143,17 @@ def budget_inputs(plan: Plan) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
 
 def dependency_inputs(plan: Plan) -> pd.DataFrame:
     """Every dependency of the plan with what the rule and the words need of both ends ("x
-    depends on y"): x_id, x_title, x_start, x_status, x_department_id, x_department_name,
-    x_owner_id, x_department_head_id, y_id, y_title, y_end, y_status, y_department_name —
-    one query, dates as ISO text."""
+    depends on y"): x_id, x_title, x_start, x_end, x_status, x_department_id,
+    x_department_name, x_owner_id, x_department_head_id, y_id, y_title, y_start, y_end,
+    y_status, y_department_id, y_department_name — one query, dates as ISO text (the alert
+    job and the dependency dashboard read it)."""
     through = Initiative.depends_on.through.objects.filter(from_initiative__plan=plan)
     x, y = "from_initiative__", "to_initiative__"
     edges = through.annotate(
         x_id=F("from_initiative_id"),
         x_title=F(f"{x}title"),
         x_start=F(f"{x}start"),
+        x_end=F(f"{x}planned_end"),
         x_status=F(f"{x}status"),
         x_department_id=F(f"{x}department_id"),
         x_department_name=F(f"{x}department__name"),
@@ -159,8 +161,10 @@ def dependency_inputs(plan: Plan) -> pd.DataFrame:
         x_department_head_id=F(f"{x}department__head_id"),
         y_id=F("to_initiative_id"),
         y_title=F(f"{y}title"),
+        y_start=F(f"{y}start"),
         y_end=F(f"{y}planned_end"),
         y_status=F(f"{y}status"),
+        y_department_id=F(f"{y}department_id"),
         y_department_name=F(f"{y}department__name"),
     )
     return fast_frame(
@@ -181,6 +185,7 @@ DEPENDENCY_COLUMNS = (
     "x_id",
     "x_title",
     "x_start",
+    "x_end",
     "x_status",
     "x_department_id",
     "x_department_name",
@@ -188,8 +193,10 @@ DEPENDENCY_COLUMNS = (
     "x_department_head_id",
     "y_id",
     "y_title",
+    "y_start",
     "y_end",
     "y_status",
+    "y_department_id",
     "y_department_name",
 )
 
