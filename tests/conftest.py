@@ -76,7 +76,14 @@ def _english_unless_asked(settings):
 @pytest.fixture(autouse=True)
 def _celery_in_process(request):
     """Tasks run in-process in tests, except in tests marked `worker`, which start a real
-    Celery worker against the configured broker."""
+    Celery worker against the configured broker.
+
+    An in-process task marks the whole process as "inside a task" while it runs and restores
+    the mark afterwards; tasks run at once from several threads (commits in concurrency tests
+    queue alert recomputes) can restore it in the wrong order and leave it set, after which
+    `AsyncResult.get()` in a later worker test refuses to wait. So the mark is reset here."""
+    from celery._state import _set_task_join_will_block
+
     from aop_site.celery_app import app
 
     if request.node.get_closest_marker("worker"):
@@ -87,6 +94,7 @@ def _celery_in_process(request):
     app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager = previous
+    _set_task_join_will_block(False)
 
 
 def needs_service(name: str, available: bool) -> None:

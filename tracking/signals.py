@@ -1,11 +1,20 @@
-"""Recompute a plan's alerts after the budget grid saves (SPEC §4.6: "shortly after data that
-feeds them changes"). Planning cannot import tracking, so the grid sends `budget_lines_saved` and
-tracking listens here. Services that change measurements, spend, KPIs and imports call
-`alerts_schedule_recompute` themselves; the daily beat job and leadership's "Recompute now" cover
-edits to goals and roadmaps. Many requests for one plan in one transaction cause one recompute."""
+"""Recompute a plan's alerts shortly after data that feeds them changes in planning (SPEC §4.6).
+
+Planning cannot import tracking, so its services send signals and tracking listens here:
+`plan_data_changed` after edits of goals, checkpoints, goal status, initiatives (dates, status,
+deletion), dependencies and milestones (sent inside the transaction), and `budget_lines_saved`
+after a budget grid save (sent after the commit). Services of tracking that change
+measurements, spend, KPIs and imports call `alerts_schedule_recompute` themselves; the daily beat
+job and leadership's "Recompute now" remain for changes of the date alone. Many requests for one
+plan in one transaction cause one recompute, run after the commit (none if it rolls back)."""
 
 from planning.services.budgets import budget_lines_saved
+from planning.signals import plan_data_changed
 from tracking.services.alerts import alerts_schedule_recompute
+
+
+def _plan_data_changed(sender, plan_id, **kwargs) -> None:
+    alerts_schedule_recompute(plan_id=plan_id)
 
 
 def _budget_grid_saved(sender, plan_id, **kwargs) -> None:
@@ -13,4 +22,5 @@ def _budget_grid_saved(sender, plan_id, **kwargs) -> None:
 
 
 def connect() -> None:
+    plan_data_changed.connect(_plan_data_changed, dispatch_uid="alerts-plan-data")
     budget_lines_saved.connect(_budget_grid_saved, dispatch_uid="alerts-budget-grid")

@@ -21,6 +21,7 @@ from planning.services.approval import (
     changes_need_reason,
     plan_changes_record,
 )
+from planning.signals import plan_data_changed_send
 
 # Fields a goal editor changes; `status` and `approval_state` have their own services.
 EDIT_FIELDS = (
@@ -60,6 +61,7 @@ def goal_create(
         if name in values:
             getattr(goal, name).set(values[name])
     checkpoints_set(goal=goal, values=checkpoints)
+    plan_data_changed_send(Goal, plan_id=plan.pk)
     return goal
 
 
@@ -103,6 +105,7 @@ def goal_update(
             reason=reason,
             previous_owner=before_owner,
         )
+    plan_data_changed_send(Goal, plan_id=plan.pk)
     return fresh
 
 
@@ -110,17 +113,23 @@ def goal_update(
 def checkpoints_set(*, goal: Goal, values: dict[int, Decimal | None]) -> None:
     """Planned values at the end of quarters 1..4; None removes a quarter's checkpoint."""
     existing = {c.quarter: c for c in goal.checkpoints.all()}
+    changed = False
     for quarter in QUARTERS:
         value = values.get(quarter)
         current = existing.get(quarter)
         if value is None:
             if current is not None:
                 current.delete()
+                changed = True
         elif current is None:
             GoalCheckpoint.objects.create(goal=goal, quarter=quarter, planned_value=value)
+            changed = True
         elif current.planned_value != value:
             current.planned_value = value
             current.save()
+            changed = True
+    if changed:
+        plan_data_changed_send(GoalCheckpoint, plan_id=goal.plan_id)
 
 
 @transaction.atomic
@@ -128,7 +137,9 @@ def goal_status_set(*, goal: Goal, user, expected_version: int, status: str) -> 
     """Active, achieved or dropped: what contributors and owners may change."""
     if status not in Goal.Status.values:
         raise ValidationError({"status": _("Choose one of the listed states.")})
-    return save_versioned(goal, expected_version=expected_version, changes={"status": status})
+    fresh = save_versioned(goal, expected_version=expected_version, changes={"status": status})
+    plan_data_changed_send(Goal, plan_id=fresh.plan_id)
+    return fresh
 
 
 @transaction.atomic

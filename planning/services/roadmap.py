@@ -23,6 +23,7 @@ from planning import constants
 from planning.concurrency import save_versioned
 from planning.dependencies import Node, blockers, find_cycle, team_blocks
 from planning.models import Department, Initiative, Milestone, Plan
+from planning.signals import plan_data_changed_send
 
 # Geometry of the timeline, in CSS pixels; the template passes these to CSS so that the
 # dependency lines (drawn at these heights) meet the bars.
@@ -493,6 +494,7 @@ def initiative_create(*, plan: Plan, data: dict[str, Any]) -> Initiative:
     if depends_on:
         _take_plan_write_lock(plan)
         initiative.depends_on.set(_same_plan(plan, depends_on))
+    plan_data_changed_send(Initiative, plan_id=plan.pk)
     return initiative
 
 
@@ -511,7 +513,9 @@ def initiative_update(
             raise DependencyCycleError([initiative.title, initiative.title])
         _refuse_cycles(plan, initiative.pk, ids, _plan_edges(plan, without_from=initiative.pk))
         changes["depends_on"] = ids
-    return save_versioned(initiative, expected_version=expected_version, changes=changes)
+    fresh = save_versioned(initiative, expected_version=expected_version, changes=changes)
+    plan_data_changed_send(Initiative, plan_id=fresh.plan_id)
+    return fresh
 
 
 @transaction.atomic
@@ -520,12 +524,18 @@ def initiative_status_update(
 ) -> Initiative:
     if status not in Initiative.Status.values:
         raise ValidationError({"status": _("Choose one of the listed statuses.")})
-    return save_versioned(initiative, expected_version=expected_version, changes={"status": status})
+    fresh = save_versioned(
+        initiative, expected_version=expected_version, changes={"status": status}
+    )
+    plan_data_changed_send(Initiative, plan_id=fresh.plan_id)
+    return fresh
 
 
 @transaction.atomic
 def initiative_delete(*, initiative: Initiative) -> None:
+    plan_id = initiative.plan_id
     initiative.delete()
+    plan_data_changed_send(Initiative, plan_id=plan_id)
 
 
 @transaction.atomic
@@ -539,12 +549,14 @@ def initiative_dependency_add(*, initiative: Initiative, depends_on: Initiative)
         raise DependencyCycleError([initiative.title, initiative.title])
     _refuse_cycles(plan, initiative.pk, [depends_on.pk], _plan_edges(plan))
     initiative.depends_on.add(depends_on)
+    plan_data_changed_send(Initiative.depends_on.through, plan_id=plan.pk)
     return _bump_version(initiative)
 
 
 @transaction.atomic
 def initiative_dependency_remove(*, initiative: Initiative, depends_on: Initiative) -> Initiative:
     initiative.depends_on.remove(depends_on)
+    plan_data_changed_send(Initiative.depends_on.through, plan_id=initiative.plan_id)
     return _bump_version(initiative)
 
 
@@ -560,6 +572,7 @@ def milestone_create(*, initiative: Initiative, title: str, due_date: dt.date) -
     milestone = Milestone(initiative=initiative, title=title, due_date=due_date)
     milestone.full_clean()
     milestone.save()
+    plan_data_changed_send(Milestone, plan_id=initiative.plan_id)
     return milestone
 
 
@@ -571,9 +584,12 @@ def milestone_set_done(*, milestone: Milestone, done: bool, today: dt.date) -> M
         milestone.done = done
         milestone.done_at = today if done else None
         milestone.save(update_fields=["done", "done_at"])
+        plan_data_changed_send(Milestone, plan_id=milestone.initiative.plan_id)
     return milestone
 
 
 @transaction.atomic
 def milestone_delete(*, milestone: Milestone) -> None:
+    plan_id = milestone.initiative.plan_id
     milestone.delete()
+    plan_data_changed_send(Milestone, plan_id=plan_id)
