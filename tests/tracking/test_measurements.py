@@ -159,6 +159,18 @@ def test_a_save_records_who_entered_the_value_and_how(people, sales_kpi):
     assert (row.entered_by, row.source) == (people.head_sales, "api")
 
 
+def test_deleting_a_person_keeps_their_values_and_history_without_them(people, sales_kpi):
+    """Who entered a value is kept in step by Django, not by a database constraint (imports
+    are faster without it): deleting the person must still clear it everywhere."""
+    person = people.contributor_sales
+    measurements_save(plan=people.plan, user=person, cells=[_cell(sales_kpi, "5")])
+    person.delete()
+    row = Measurement.objects.get(kpi=sales_kpi)
+    assert row.entered_by_id is None and row.value == Decimal("5")
+    history = Measurement.history.filter(kpi_id=sales_kpi.pk)
+    assert history.count() == 1 and history.get().history_user_id is None
+
+
 def test_emptying_a_cell_removes_the_value_and_history_keeps_it(people, sales_kpi):
     row = MeasurementFactory(plan=people.plan, kpi=sales_kpi, goal=None, value=Decimal("8"))
     summary = measurements_save(
