@@ -1,6 +1,7 @@
 """Site-level pages: the front door and the health check."""
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -48,6 +49,12 @@ def _broker_status() -> str:
     return "ok"
 
 
+# The plan home stays one screen's worth whatever the plan's size: a page of departments with
+# their first goals each, the rest one click away (department pages, goal tree).
+DEPARTMENTS_PER_PAGE = 20
+GOALS_PER_DEPARTMENT = 10
+
+
 @plan_view
 def plan_home(request, plan, access):
     """The plan's front page: status, goals by status and by department, open alerts, next
@@ -58,8 +65,14 @@ def plan_home(request, plan, access):
         "plan_home.html",
         {
             "plan": plan,
-            "departments": selectors.departments_with_goals(plan),
-            "company_goals": selectors.company_goals_without_department(plan),
+            "departments": Paginator(
+                selectors.departments_with_goals(plan, goals_each=GOALS_PER_DEPARTMENT),
+                DEPARTMENTS_PER_PAGE,
+            ).get_page(request.GET.get("departments")),
+            "goals_each": GOALS_PER_DEPARTMENT,
+            "company_goals": selectors.company_goals_without_department(plan)[
+                :GOALS_PER_DEPARTMENT
+            ],
             "section": "home",
             "next_review": MonthlyReview.objects.filter(plan=plan, date__gte=today)
             .order_by("date")

@@ -6,13 +6,16 @@ from django.db.models.functions import Coalesce
 from planning.models import Department, Goal, Plan
 
 
-def departments_with_goals(plan: Plan) -> QuerySet[Department]:
-    """Departments of the plan, each with its goals and their owners (two queries)."""
-    goals = Goal.objects.select_related("owner").order_by("title")
+def departments_with_goals(plan: Plan, *, goals_each: int = 10) -> QuerySet[Department]:
+    """Departments of the plan with their number of goals (`goal_count`) and the first
+    `goals_each` goals by title with their owners (`first_goals`): a page of departments is
+    two queries, and never carries all of a big plan's goals."""
+    goals = Goal.objects.select_related("owner").order_by("title", "id")[:goals_each]
     return (
         plan.departments.select_related("head")
-        .prefetch_related(Prefetch("goals", queryset=goals))
-        .order_by("name")
+        .annotate(goal_count=_count(Goal, "department"))
+        .prefetch_related(Prefetch("goals", queryset=goals, to_attr="first_goals"))
+        .order_by("name", "id")
     )
 
 

@@ -249,35 +249,53 @@ def burn_alerts(
     )
 
 
-def blocked_alerts(dependencies: pd.DataFrame, *, at: dt.date) -> pd.DataFrame:
-    """One alert per initiative blocked at `at` by one or more initiatives it depends on
-    (SPEC §4.4, via `planning.dependencies.blocked_mask`); `dependencies` as from
-    `rule_inputs.dependency_inputs`. Blockers are listed in the order of the rows."""
-    if dependencies.empty:
-        return no_alerts()
+def blocking_links(dependencies: pd.DataFrame, *, at: dt.date) -> pd.DataFrame:
+    """The dependencies (as from `rule_inputs.dependency_inputs`) where y blocks x at `at`
+    (SPEC §4.4, via `planning.dependencies.blocked_mask`), in their order, with `late` when y
+    is already past its planned end."""
     starts = _days(dependencies["x_start"])
     ends = _days(dependencies["y_end"])
     mask = blocked_mask(dependencies["x_status"], starts, dependencies["y_status"], ends, at)
-    rows = dependencies[mask].assign(
-        start=np.datetime_as_string(starts[mask], unit="D"),
-        blocker=[
-            [title, department, end]
-            for title, department, end in zip(
-                dependencies.loc[mask, "y_title"].tolist(),
-                dependencies.loc[mask, "y_department_name"].tolist(),
-                np.datetime_as_string(ends[mask], unit="D").tolist(),
-                strict=True,
-            )
-        ],
-        late=np.datetime64(at, "D") > ends[mask],
+    return dependencies[mask].assign(late=np.datetime64(at, "D") > ends[mask])
+
+
+def blocked_alerts(blocking: pd.DataFrame, words: pd.DataFrame) -> pd.DataFrame:
+    """One alert per initiative blocked by one or more initiatives it depends on: `blocking`
+    as from `blocking_links`, `words` the initiatives on either end (initiative_id, title,
+    department_id, department_name, owner_id, department_head_id, as from
+    `rule_inputs.initiative_words`). Blockers are listed in the order of the links."""
+    if blocking.empty:
+        return no_alerts()
+    by_id = words.set_index("initiative_id")
+    x, y = by_id.reindex(blocking["x_id"].to_numpy()), by_id.reindex(blocking["y_id"].to_numpy())
+    rows = pd.DataFrame(
+        {
+            "x_id": blocking["x_id"].to_numpy(),
+            "title": x["title"].to_numpy(),
+            "start": np.datetime_as_string(_days(blocking["x_start"]), unit="D"),
+            "department_id": blocking["x_department_id"].to_numpy(),
+            "department": x["department_name"].to_numpy(),
+            "owner_id": x["owner_id"].to_numpy(),
+            "head_id": x["department_head_id"].to_numpy(),
+            "blocker": [
+                [title, department, end]
+                for title, department, end in zip(
+                    y["title"].tolist(),
+                    y["department_name"].tolist(),
+                    np.datetime_as_string(_days(blocking["y_end"]), unit="D").tolist(),
+                    strict=True,
+                )
+            ],
+            "late": blocking["late"].to_numpy(),
+        }
     )
     blocked = rows.groupby("x_id", sort=False).agg(
-        title=("x_title", "first"),
+        title=("title", "first"),
         start=("start", "first"),
-        department_id=("x_department_id", "first"),
-        department=("x_department_name", "first"),
-        owner_id=("x_owner_id", "first"),
-        head_id=("x_department_head_id", "first"),
+        department_id=("department_id", "first"),
+        department=("department", "first"),
+        owner_id=("owner_id", "first"),
+        head_id=("head_id", "first"),
         blockers=("blocker", list),
         late=("late", "any"),  # a blocker already past its planned end
     )

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import pandas as pd
 from django.utils.dateformat import format as date_format
 
-from planning.dependencies import Node, blocked_mask, blockers, team_blocks
+from planning.dependencies import Node, blockers, team_blocks
 from planning.models import Initiative, Plan
 from tracking import charts, rule_inputs, selectors
+from tracking.alert_candidates import blocking_links
 from tracking.burn import burn_position, burn_positions
 from tracking.thresholds import kpi_check
 from tracking.variance import month_end
@@ -393,19 +394,11 @@ def dependencies_dashboard(plan: Plan, month: dt.date, department_id: int | None
     the blocked initiatives, oldest first.
 
     All links arrive in one query as a frame and the rule is applied to all of them at once
-    (`blocked_mask`); only the blocking pairs — a few hundred in a plan of 50,000
+    (`blocking_links`); only the blocking pairs — a few hundred in a plan of 50,000
     initiatives — become Python objects for the team counts and the table."""
     names = {d.pk: d.name for d in selectors.departments(plan)}
-    links = rule_inputs.dependency_inputs(plan)
-    blocking = links[
-        blocked_mask(
-            links["x_status"],
-            pd.to_datetime(links["x_start"]),
-            links["y_status"],
-            pd.to_datetime(links["y_end"]),
-            month_end(month),
-        )
-    ]
+    links = rule_inputs.dependency_inputs(plan, titles=True)
+    blocking = blocking_links(links, at=month_end(month))
     if department_id is not None:
         ours = (blocking["x_department_id"] == department_id) | (
             blocking["y_department_id"] == department_id
@@ -415,7 +408,9 @@ def dependencies_dashboard(plan: Plan, month: dt.date, department_id: int | None
     by_team = team_blocks(nodes, pairs)
     since = _oldest_per_team(nodes, pairs)
     counts = {(names[a], names[b]): n for (a, b), n in by_team.items()}
-    table = _blocking_table(blocking, nodes, names)
+    titles = dict(zip(blocking["x_id"], blocking["x_title"], strict=True))
+    titles |= dict(zip(blocking["y_id"], blocking["y_title"], strict=True))
+    table = _blocking_table(blocking, nodes, names, titles)
     fig = charts.team_blocks_heatmap(
         list(names.values()),
         counts,
@@ -467,16 +462,24 @@ def _oldest_per_team(nodes, pairs) -> dict[tuple[int, int], dt.date]:
     return oldest
 
 
-def _blocking_table(rows: pd.DataFrame, nodes: dict[int, Node], names) -> list[BlockingPair]:
+def _blocking_table(rows: pd.DataFrame, nodes: dict[int, Node], names, titles) -> list:
     table = [
         BlockingPair(
-            blocked={"id": int(r.x_id), "title": r.x_title},
-            blocked_department=names.get(int(r.x_department_id), "?"),
-            blocking={"id": int(r.y_id), "title": r.y_title, "planned_end": _day(r.y_end)},
-            blocking_department=names.get(int(r.y_department_id), "?"),
-            since=blocked_since(nodes[int(r.x_id)], nodes[int(r.y_id)]),
+            blocked={"id": x_id, "title": titles.get(x_id, "?")},
+            blocked_department=names.get(nodes[x_id].department_id, "?"),
+            blocking={
+                "id": y_id,
+                "title": titles.get(y_id, "?"),
+                "planned_end": nodes[y_id].planned_end,
+            },
+            blocking_department=names.get(nodes[y_id].department_id, "?"),
+            since=blocked_since(nodes[x_id], nodes[y_id]),
         )
-        for r in rows.itertuples(index=False)
+        for x_id, y_id in zip(
+            rows["x_id"].astype("int64").tolist(),
+            rows["y_id"].astype("int64").tolist(),
+            strict=True,
+        )
     ]
     return sorted(table, key=lambda r: (r.since, r.blocked["title"]))
 

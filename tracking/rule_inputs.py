@@ -141,64 +141,54 @@ def budget_inputs(plan: Plan) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
     )
 
 
-def dependency_inputs(plan: Plan) -> pd.DataFrame:
-    """Every dependency of the plan with what the rule and the words need of both ends ("x
-    depends on y"): x_id, x_title, x_start, x_end, x_status, x_department_id,
-    x_department_name, x_owner_id, x_department_head_id, y_id, y_title, y_start, y_end,
-    y_status, y_department_id, y_department_name — one query, dates as ISO text (the alert
-    job and the dependency dashboard read it)."""
+def dependency_inputs(plan: Plan, *, titles: bool = False) -> pd.DataFrame:
+    """Every dependency of the plan with what the rule needs of both ends ("x depends on y"):
+    the columns of DEPENDENCY_COLUMNS (and x_title, y_title with `titles`), dates as ISO
+    text — one query. The alert job fetches names only for the few that block
+    (`initiative_words`)."""
     through = Initiative.depends_on.through.objects.filter(from_initiative__plan=plan)
-    x, y = "from_initiative__", "to_initiative__"
+    ends = {"x": "from_initiative", "y": "to_initiative"}
+    fields = {"start": "start", "end": "planned_end", "status": "status"}
+    fields |= {"department_id": "department_id"} | ({"title": "title"} if titles else {})
     edges = through.annotate(
-        x_id=F("from_initiative_id"),
-        x_title=F(f"{x}title"),
-        x_start=F(f"{x}start"),
-        x_end=F(f"{x}planned_end"),
-        x_status=F(f"{x}status"),
-        x_department_id=F(f"{x}department_id"),
-        x_department_name=F(f"{x}department__name"),
-        x_owner_id=F(f"{x}owner_id"),
-        x_department_head_id=F(f"{x}department__head_id"),
-        y_id=F("to_initiative_id"),
-        y_title=F(f"{y}title"),
-        y_start=F(f"{y}start"),
-        y_end=F(f"{y}planned_end"),
-        y_status=F(f"{y}status"),
-        y_department_id=F(f"{y}department_id"),
-        y_department_name=F(f"{y}department__name"),
+        **{f"{end}_id": F(f"{name}_id") for end, name in ends.items()},
+        **{
+            f"{end}_{column}": F(f"{name}__{field}")
+            for end, name in ends.items()
+            for column, field in fields.items()
+        },
     )
-    return fast_frame(
-        edges,
-        list(DEPENDENCY_COLUMNS),
-        text=(
-            "x_title",
-            "x_status",
-            "x_department_name",
-            "y_title",
-            "y_status",
-            "y_department_name",
-        ),
-    )
+    columns = [*DEPENDENCY_COLUMNS, *(["x_title", "y_title"] if titles else [])]
+    return fast_frame(edges, columns, text=("x_status", "y_status", "x_title", "y_title"))
 
 
-DEPENDENCY_COLUMNS = (
-    "x_id",
-    "x_title",
-    "x_start",
-    "x_end",
-    "x_status",
-    "x_department_id",
-    "x_department_name",
-    "x_owner_id",
-    "x_department_head_id",
-    "y_id",
-    "y_title",
-    "y_start",
-    "y_end",
-    "y_status",
-    "y_department_id",
-    "y_department_name",
+DEPENDENCY_COLUMNS = tuple(
+    f"{end}_{column}"
+    for end in ("x", "y")
+    for column in ("id", "start", "end", "status", "department_id")
 )
+
+
+def initiative_words(plan: Plan, ids) -> pd.DataFrame:
+    """Names of some initiatives of the plan: initiative_id, title, department_id,
+    department_name, owner_id, department_head_id — one query (none for no ids)."""
+    columns = [
+        "initiative_id",
+        "title",
+        "department_id",
+        "department_name",
+        "owner_id",
+        "department_head_id",
+    ]
+    ids = [int(i) for i in ids]
+    if not ids:
+        return pd.DataFrame(columns=columns)
+    rows = Initiative.objects.filter(plan=plan, id__in=ids).annotate(
+        initiative_id=F("id"),
+        department_name=F("department__name"),
+        department_head_id=F("department__head_id"),
+    )
+    return fast_frame(rows, columns, text=("title", "department_name"))
 
 
 def open_milestone_inputs(plan: Plan, *, due_before: dt.date) -> pd.DataFrame:

@@ -244,17 +244,27 @@ def goal_positions(
     g = _goal_frame(goals).sort_values("goal_id", kind="stable").reset_index(drop=True)
     ranks = pd.Series(np.arange(len(g)), index=g["goal_id"].to_numpy())
     days = np.array(sorted(d.toordinal() for d in dates), dtype="int64")
-    rank = np.repeat(np.arange(len(g)), len(days))
-    grid = pd.DataFrame({"goal_id": np.repeat(g["goal_id"].to_numpy(), len(days))})
-    grid["t"] = np.tile(days, len(g)).astype("float64")
-    for column in ("baseline", "sign"):
-        grid[column] = np.repeat(g[column].to_numpy(), len(days))
-    keys = rank * _DAY_SPAN + np.tile(days, len(g))
-    grid["planned"] = _planned(grid, keys, rank, _knot_frame(g, checkpoints), ranks)
-    grid["actual"] = _actual(keys, rank, measurements, ranks)
-    grid = _attach_status(grid, float(threshold))
-    grid["as_of"] = pd.to_datetime(grid["t"] - _EPOCH_ORDINAL, unit="D")
-    return grid[POSITION_COLUMNS]
+    n = len(days)
+    rank = np.repeat(np.arange(len(g)), n)
+    t = np.tile(days, len(g))
+    keys = rank * _DAY_SPAN + t
+    baseline = np.repeat(g["baseline"].to_numpy(), n)
+    planned = _planned(
+        t.astype("float64"), baseline, keys, rank, _knot_frame(g, checkpoints), ranks
+    )
+    actual = _actual(keys, rank, measurements, ranks)
+    sign = np.repeat(g["sign"].to_numpy(), n)
+    shortfall, status = _statuses(planned, actual, baseline, sign, float(threshold))
+    return pd.DataFrame(
+        {
+            "goal_id": np.repeat(g["goal_id"].to_numpy(), n),
+            "as_of": (t - _EPOCH_ORDINAL).astype("datetime64[D]").astype("datetime64[ns]"),
+            "planned": planned,
+            "actual": actual,
+            "shortfall": shortfall,
+            "status": status,
+        }
+    )
 
 
 # Day ordinals are below 2**22 until the year 11,000: (rank, day) fits one int64 key.
@@ -287,16 +297,14 @@ def _after(sorted_keys, sorted_ranks, keys, rank) -> np.ndarray:
     return np.where(ok, i, -1)
 
 
-def _planned(grid: pd.DataFrame, keys, rank, knots: pd.DataFrame, ranks) -> np.ndarray:
+def _planned(t, baseline, keys, rank, knots: pd.DataFrame, ranks) -> np.ndarray:
     """Interpolate between the knot at or before t and the first knot after t."""
-    baseline = grid["baseline"].to_numpy()
     if knots.empty:
-        return np.where(np.isnan(baseline), np.nan, baseline)
+        return baseline.copy()
     k_keys, k_ranks, rows = _keyed(knots["goal_id"], knots["kt"].to_numpy(), ranks)
     kt, kv = knots["kt"].to_numpy()[rows], knots["kv"].to_numpy(dtype="float64")[rows]
     prev = _at_or_before(k_keys, k_ranks, keys, rank)
     nxt = _after(k_keys, k_ranks, keys, rank)
-    t = grid["t"].to_numpy()
     t0, v0 = np.where(prev >= 0, kt[prev], np.nan), np.where(prev >= 0, kv[prev], np.nan)
     t1, v1 = np.where(nxt >= 0, kt[nxt], np.nan), np.where(nxt >= 0, kv[nxt], np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -380,28 +388,28 @@ def _knot_frame(g: pd.DataFrame, checkpoints: pd.DataFrame) -> pd.DataFrame:
     return knots
 
 
-def _attach_status(grid: pd.DataFrame, threshold: float) -> pd.DataFrame:
-    progress = grid["sign"] * (grid["planned"] - grid["baseline"])
-    achieved = grid["sign"] * (grid["actual"] - grid["baseline"])
-    positive = progress > 0
-    s = ((progress - achieved) / progress).where(positive & grid["actual"].notna())
-    grid["shortfall"] = s
-    status = np.select(
-        [
-            progress.isna(),
-            ~positive,
-            s.isna(),
-            s <= EPSILON,
-            s <= threshold + EPSILON,
-        ],
-        [
-            GoalStatus.NO_DATA.value,
-            GoalStatus.ON_TRACK.value,
-            GoalStatus.NO_DATA.value,
-            GoalStatus.ON_TRACK.value,
-            GoalStatus.AT_RISK.value,
-        ],
-        default=GoalStatus.BEHIND.value,
-    )
-    grid["status"] = pd.Series(status, index=grid.index, dtype=object)
-    return grid
+def _statuses(planned, actual, baseline, sign, threshold: float):
+    """Shortfall and status of every grid point, as `shortfall` and `goal_status` say."""
+    progress = sign * (planned - baseline)
+    achieved = sign * (actual - baseline)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        positive = progress > 0
+        s = np.where(positive & ~np.isnan(actual), (progress - achieved) / progress, np.nan)
+        status = np.select(
+            [
+                np.isnan(progress),
+                ~positive,
+                np.isnan(s),
+                s <= EPSILON,
+                s <= threshold + EPSILON,
+            ],
+            [
+                GoalStatus.NO_DATA.value,
+                GoalStatus.ON_TRACK.value,
+                GoalStatus.NO_DATA.value,
+                GoalStatus.ON_TRACK.value,
+                GoalStatus.AT_RISK.value,
+            ],
+            default=GoalStatus.BEHIND.value,
+        )
+    return s, status.astype(object)

@@ -67,6 +67,26 @@ def test_plan_home_query_count_does_not_grow_with_the_plan(
     assert len(large) == len(small)
 
 
+def test_plan_home_shows_a_page_of_departments_with_their_first_goals(people, client_for):
+    from tests.factories import DepartmentFactory, GoalFactory
+
+    for i in range(23):  # 25 departments with Sales and Marketing
+        DepartmentFactory(plan=people.plan, name=f"Unit {i:02d}", code=f"unit-{i:02d}")
+    for i in range(12):
+        GoalFactory(plan=people.plan, department=people.sales, title=f"Sales goal {i:02d}")
+    client = client_for(people.viewer)
+    url = reverse("plan-home", args=[people.plan.pk])
+    first = client.get(url).content.decode()
+    assert first.count('class="department-block"') == 20
+    assert "Departments 1–20 of 25" in first
+    assert "Sales goal 09" in first and "Sales goal 10" not in first  # the first ten by title
+    assert "Show all 12 goals of Sales" in first
+    second = client.get(url, {"departments": 2}).content.decode()
+    assert second.count('class="department-block"') == 5
+    assert "Departments 21–25 of 25" in second
+    assert client.get(url, {"departments": "x"}).status_code == 200  # bad page: the first
+
+
 def test_login_page_lists_demo_users_in_demo_mode(db, client, settings):
     load_example_plan()
     settings.DEMO_MODE = True

@@ -44,7 +44,7 @@ import pandas as pd
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from planning.models import Goal, Plan
@@ -134,19 +134,18 @@ def _recompute(plan_id: int, as_of: dt.date | None, *, background: bool) -> Aler
     rules = [str(r) for r in _BUILT_IN_RULES] + list(_SOURCES)
     with rule_inputs.Prefetch(_fetchers(plan, when), background=background) as inputs:
         # This connection's own reads, while the inputs are on their way.
-        live, digests = _live_alerts(plan.pk, rules), _stored_digests(plan.pk)
+        live, digests = _live_alerts(plan.pk), _stored_digests(plan.pk)
         found = [
             _goal_rule(plan, when, run_at, inputs.get("goals"), digests),
             _burn_rule(plan, when, inputs.get("budget")),
-            candidates_of.blocked_alerts(inputs.get("dependencies"), at=when.at),
+            _blocked_rule(plan, when, inputs.get("dependencies")),
             candidates_of.milestone_alerts(thresholds.overdue(inputs.get("milestones"), when.at)),
             _kpi_rule(when, inputs.get("kpis")),
         ]
     for source in _SOURCES.values():
         rows = source(plan, when)
         found.append(rows if isinstance(rows, pd.DataFrame) else candidates_of.candidate_rows(rows))
-    raised, resolved = _write_alerts(plan.pk, found, live, run_at)
-    return _counts(plan.pk, raised, resolved, run_at)
+    return _write_alerts(plan.pk, found, live, rules, run_at)
 
 
 def _fetchers(plan: Plan, when: Evaluation) -> dict:
@@ -219,6 +218,12 @@ def _burn_rule(plan: Plan, when: Evaluation, inputs) -> pd.DataFrame:
     return candidates_of.burn_alerts(
         positions, departments, currency=plan.currency, month_end=when.month_end
     )
+
+
+def _blocked_rule(plan: Plan, when: Evaluation, dependencies: pd.DataFrame) -> pd.DataFrame:
+    blocking = candidates_of.blocking_links(dependencies, at=when.at)
+    ids = pd.unique(np.concatenate([blocking["x_id"], blocking["y_id"]]))
+    return candidates_of.blocked_alerts(blocking, rule_inputs.initiative_words(plan, ids))
 
 
 def _kpi_rule(when: Evaluation, inputs: rule_inputs.KpiInputs) -> pd.DataFrame:
@@ -297,13 +302,12 @@ def figure_digests(figures: pd.DataFrame) -> pd.Series:
 
 
 def _write_alerts(
-    plan_id: int, found: list[pd.DataFrame], live: pd.DataFrame, run_at
-) -> tuple[int, int]:
-    """Bring the plan's live alerts (from `_live_alerts`) in line with what the rules found
-    (alert frames): open the new ones (or reopen resolved ones), rewrite those whose
-    fingerprint (owner, severity, facts) changed, resolve the live ones no longer found. An
-    alert found as it is stored is not written, and no Python object is made for it.
-    Returns (raised, resolved)."""
+    plan_id: int, found: list[pd.DataFrame], live: pd.DataFrame, rules: list[str], run_at
+) -> AlertCounts:
+    """Bring the plan's live alerts (from `_live_alerts`) of `rules` in line with what the
+    rules found (alert frames): open the new ones (or reopen resolved ones), rewrite those
+    whose fingerprint (owner, severity, facts) changed, resolve the live ones no longer found.
+    An alert found as it is stored is not written, and no Python object is made for it."""
     parts = [rows.assign(fingerprint=candidates_of.fingerprints(rows)) for rows in found]
     keys = pd.concat(
         [
@@ -316,28 +320,41 @@ def _write_alerts(
     both = both.sort_values(["part", "row"])
     new = both[both["_merge"] == "left_only"]
     changed = both[(both["_merge"] == "both") & (both["fingerprint"] != both["stored"])]
-    gone = both.loc[both["_merge"] == "right_only", "id"].astype("int64").tolist()
+    stays = both["_merge"] == "both"
+    gone = both[(both["_merge"] == "right_only") & both["rule"].isin(rules)]
+    inserted = 0
     if len(new):
-        _execute_rows(_ALERT_UPSERT, plan_id, _alert_rows(parts, new), run_at)
+        returned = _execute_rows(_ALERT_UPSERT, plan_id, _alert_rows(parts, new), run_at)
+        inserted = sum(1 for (first,) in returned if first)
     if len(changed):
         rows = _alert_rows(parts, changed).assign(id=changed["id"].astype("int64").to_numpy())
         _execute_rows(_ALERT_UPDATE, plan_id, rows, run_at)
-    if gone:
-        Alert.objects.filter(pk__in=gone).update(
+    if len(gone):
+        Alert.objects.filter(pk__in=gone["id"].astype("int64").tolist()).update(
             state=Alert.State.RESOLVED, resolved_at=run_at, changed_at=run_at
         )
-    return len(keys), len(gone)
+    # Live alerts of rules nobody evaluates (an app's source not registered) stay as they are.
+    kept = both[stays | ((both["_merge"] == "right_only") & ~both["rule"].isin(rules))]
+    return AlertCounts(
+        raised=len(keys),
+        new=inserted,
+        resolved=len(gone),
+        open=int((kept["state"] == Alert.State.OPEN).sum()) + len(new),
+        acknowledged=int((kept["state"] == Alert.State.ACKNOWLEDGED).sum()),
+    )
 
 
-def _live_alerts(plan_id: int, rules: list[str]) -> pd.DataFrame:
-    """The plan's open and acknowledged alerts of `rules`: the key (rule, subject_type,
-    subject_id, period), id and fingerprint (as `stored`). One query."""
+def _live_alerts(plan_id: int) -> pd.DataFrame:
+    """The plan's open and acknowledged alerts: the key (rule, subject_type, subject_id,
+    period), id, state and fingerprint (as `stored`). One query."""
     live = (
-        Alert.objects.filter(plan_id=plan_id, rule__in=rules)
+        Alert.objects.filter(plan_id=plan_id)
         .exclude(state=Alert.State.RESOLVED)
         .annotate(stored=F("fingerprint"))
     )
-    rows = rule_inputs.fast_frame(live, [*KEY, "id", "stored"], text=("rule", "subject_type"))
+    rows = rule_inputs.fast_frame(
+        live, [*KEY, "id", "state", "stored"], text=("rule", "subject_type", "state")
+    )
     return rows.astype({"subject_id": "int64", "id": "int64", "stored": "int64"}).assign(
         period=pd.to_datetime(rows["period"]).astype("datetime64[ns]")
     )
@@ -360,10 +377,10 @@ def _alert_rows(parts: list[pd.DataFrame], which: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def _execute_rows(statements: dict[str, str], plan_id: int, rows: pd.DataFrame, run_at) -> None:
+def _execute_rows(statements: dict[str, str], plan_id: int, rows: pd.DataFrame, run_at) -> list:
     """Run one statement over all `rows`: on PostgreSQL each column travels as one array
     parameter (`unnest`), on SQLite the rows as one JSON parameter (`json_each`) — any number
-    of rows is one query."""
+    of rows is one query. Returns what the statement returns (RETURNING), if anything."""
     params = {"plan": plan_id, "now": connection.ops.adapt_datetimefield_value(run_at)}
     if connection.vendor == "postgresql":
         params |= {column: _pg_array(rows[column]) for column in rows.columns}
@@ -373,6 +390,7 @@ def _execute_rows(statements: dict[str, str], plan_id: int, rows: pd.DataFrame, 
         sql = statements["sqlite"]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
 
 
 def _pg_array(values: pd.Series) -> str:
@@ -443,6 +461,7 @@ _ALERT_COLUMNS = (
     "facts, fingerprint, state, first_seen, changed_at"
 )
 # A resolved alert whose condition returns opens again (and is mailed and posted again).
+# Returns, per row, whether it is a new alert (not one opened again).
 _ALERT_ON_CONFLICT = f"""
     ON CONFLICT (plan_id, rule, subject_type, subject_id, period) DO UPDATE SET
         department_id = excluded.department_id, owner_id = excluded.owner_id,
@@ -468,6 +487,7 @@ _ALERT_UPSERT = {
              AS x(rule, subject_type, subject_id, period, department_id, owner_id, severity,
                   facts, fingerprint)
         {_ALERT_ON_CONFLICT}
+        RETURNING first_seen = %(now)s
     """,
     "sqlite": f"""
         INSERT INTO {_A} ({_ALERT_COLUMNS})
@@ -478,6 +498,7 @@ _ALERT_UPSERT = {
                json_extract(value, '$.fingerprint'), 'open', %(now)s, %(now)s
         FROM json_each(%(rows)s) WHERE true
         {_ALERT_ON_CONFLICT}
+        RETURNING first_seen = %(now)s
     """,
 }
 # Seen again with other facts, severity or owner: the new ones; the state stays (an
@@ -502,15 +523,6 @@ _ALERT_UPDATE = {
         WHERE {_A}.id = json_extract(x.value, '$.id') AND {_A}.plan_id = %(plan)s
     """,
 }
-
-
-def _counts(plan_id: int, raised: int, resolved: int, run_at: dt.datetime) -> AlertCounts:
-    totals = Alert.objects.filter(plan_id=plan_id).aggregate(
-        new=Count("id", filter=Q(first_seen=run_at)),
-        open=Count("id", filter=Q(state=Alert.State.OPEN)),
-        acknowledged=Count("id", filter=Q(state=Alert.State.ACKNOWLEDGED)),
-    )
-    return AlertCounts(raised=raised, resolved=resolved, **totals)
 
 
 # ---------------------------------------------------------------------------------------------
