@@ -6,8 +6,10 @@
 1. Creates the database (dropping an old one), migrates, collects static files.
 2. Builds a plan of 50 departments / 1,000 goals / 5,000 initiatives with twelve months of
    actuals, and one ten times larger (`build_bench_plan --scale 1` and `--scale 10`).
-3. Times the alert recompute (`alerts_recompute`, which also fills the goal figures) for both,
-   against one set-based SQL aggregate over the same measurement rows.
+3. After VACUUM ANALYZE (what autovacuum does in a running system), times the alert recompute
+   (`alerts_recompute` as the Celery task calls it, which also fills the goal figures) for
+   both: a first run that writes every alert and figure, then the median of five runs that
+   write what changed, against one set-based SQL aggregate over the same measurement rows.
 4. Starts gunicorn (2 workers × 4 threads, DEBUG=0) on 127.0.0.1 only and measures p50/p95 of
    the company dashboard at both sizes, interleaved with a trivial signed-in page (account
    preferences: same session, navigation and layout, no plan data) and /healthz; then the
@@ -100,15 +102,19 @@ def _build(reuse: bool) -> dict[int, int]:
     return plans
 
 
-def _time_recompute(plan_id: int, runs: int = 3) -> tuple[float, float, int]:
-    """Median seconds of the alert recompute and of one GROUP BY over the same measurement
-    rows, and the number of goals."""
+def _time_recompute(plan_id: int, runs: int = 5) -> tuple[float, float, int, float]:
+    """Seconds of the alert recompute as the Celery task runs it (outside a transaction):
+    the median of `runs` runs after a first one, and one GROUP BY over the same measurement
+    rows; the number of goals; and the first run, which writes every alert and figure."""
     from django.db import connection
 
     from planning.models import Plan
     from tracking.services.alerts import alerts_recompute
 
     plan = Plan.objects.get(pk=plan_id)
+    started = time.perf_counter()
+    alerts_recompute(plan_id=plan_id, as_of=plan.end)
+    first = time.perf_counter() - started
     recompute, aggregate = [], []
     for _ in range(runs):
         started = time.perf_counter()
@@ -123,7 +129,12 @@ def _time_recompute(plan_id: int, runs: int = 3) -> tuple[float, float, int]:
             )
             cursor.fetchall()
         aggregate.append(time.perf_counter() - started)
-    return statistics.median(recompute), statistics.median(aggregate), plan.goals.count()
+    return (
+        statistics.median(recompute),
+        statistics.median(aggregate),
+        plan.goals.count(),
+        first,
+    )
 
 
 def _vacuum() -> None:
@@ -304,11 +315,12 @@ def main() -> int:
         _create_database(args.database)
     _django()
     plans = _build(args.reuse)
+    _vacuum()
     recompute = {}
     for scale, plan_id in plans.items():
         recompute[scale] = _time_recompute(plan_id)
         print(f"recompute x{scale}: {recompute[scale][0]:.3f} s", flush=True)
-    _vacuum()
+    _vacuum()  # the alerts and figures the first recompute wrote
     cookie = _session_cookie()
 
     from django.db import connections
@@ -358,10 +370,14 @@ def _report(results, recompute, args) -> bool:
     base, big = by[("company dashboard", "1x")]["p95"], by[("company dashboard", "10x")]["p95"]
     print(
         f"\n{'alert recompute':28} {'goals':>7} {'recompute s':>12} {'SQL GROUP BY s':>15} "
-        f"{'ratio':>7}"
+        f"{'ratio':>7} {'first run s':>12}"
     )
-    for seconds, sql, goals in recompute.values():
-        print(f"{'':28} {goals:7,} {seconds:12.3f} {sql:15.4f} {seconds / sql:7.0f}")
+    for seconds, sql, goals, first in recompute.values():
+        print(f"{'':28} {goals:7,} {seconds:12.3f} {sql:15.4f} {seconds / sql:7.0f} {first:12.3f}")
+    print(
+        "(median of 5 runs after a first one, which writes every alert and goal figure; "
+        "later runs write what changed)"
+    )
     checks = [
         ("company p95 / trivial page p95", base / trivial, 5.0),
         ("company p95 10x / 1x", big / base, 1.3),
