@@ -204,8 +204,8 @@ def _department_burn_chart(
 def _monthly(frame: pd.DataFrame, months: list[dt.date]) -> list[float]:
     """Amounts of plan months 1..12 from (department_id, month, amount) rows of one
     department (months without rows are zero)."""
-    amounts = {m.replace(day=1): float(a) for _d, m, a in frame.itertuples(index=False)}
-    return [amounts.get(m, 0.0) for m in months]
+    amounts = dict(zip(frame["month"].dt.date, frame["amount"], strict=True))
+    return [float(amounts.get(m, 0.0)) for m in months]
 
 
 def _month_index(plan: Plan, month: dt.date) -> int:
@@ -371,7 +371,14 @@ def _or_none(value):
 
 def _grid(frame: pd.DataFrame, ids: list[int], months: list[dt.date]) -> list[list]:
     """department × month amounts (None where nothing was booked), rows in `ids` order."""
-    cells = {(d, m.replace(day=1)): float(a) for d, m, a in frame.itertuples(index=False)}
+    shown = frame[frame["department_id"].isin(ids)]
+    cells = dict(
+        zip(
+            zip(shown["department_id"].tolist(), shown["month"].dt.date.tolist(), strict=True),
+            shown["amount"].tolist(),
+            strict=True,
+        )
+    )
     return [[cells.get((d, m)) for m in months] for d in ids]
 
 

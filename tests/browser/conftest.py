@@ -35,6 +35,11 @@ def browser():
         browser.close()
 
 
+# No htmx request in flight and no swap settling: the page is ready for the next click (a click
+# during a swap can land on an element htmx has not wired up yet).
+HTMX_IDLE = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+
+
 @pytest.fixture
 def new_page(browser, live_server):
     """`new_page(width=1920, height=1080)`: a page in a fresh context; console errors are kept
@@ -51,6 +56,7 @@ def new_page(browser, live_server):
         page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
         page.on("pageerror", lambda e: page.console_errors.append(str(e)))
         page.set_default_timeout(30000)  # generous: CI machines are small
+        page.htmx_idle = lambda: page.wait_for_function(HTMX_IDLE)
         return page
 
     yield make
@@ -85,3 +91,22 @@ def shot():
         return path
 
     return save
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed journey leaves what the browser showed: a screenshot in `screenshots/` and, in
+    the report, the page's address and console errors."""
+    outcome = yield
+    report = outcome.get_result()
+    page = item.funcargs.get("page")
+    if report.when != "call" or not report.failed or page is None:
+        return
+    try:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"failed-{item.name}.png"), full_page=True)
+        report.sections.append(
+            ("browser", f"url: {page.url}\nconsole errors: {page.console_errors}")
+        )
+    except Exception as exc:  # noqa: BLE001 — the browser may be gone; the failure stands
+        report.sections.append(("browser", f"no screenshot: {exc}"))

@@ -26,6 +26,7 @@ def add_entry(page, kind, title, evidence, impact):
     form.locator("input[name=impact]").fill(impact)
     form.locator("button[type=submit]").click()
     page.locator(f"#swot-q-{kind} article.swot-card", has_text=title).wait_for()
+    page.htmx_idle()
 
 
 def test_leader_fills_swot_and_head_of_sales_moves_a_resource_gap(
@@ -59,6 +60,7 @@ def test_leader_fills_swot_and_head_of_sales_moves_a_resource_gap(
     form.locator("input[name=impact]").fill("6")
     form.locator("button[type=submit]").click()
     page.locator("#swot-new-S .field-error").wait_for()
+    page.htmx_idle()
     assert "Impact runs from 1" in page.inner_text("#swot-new-S")
     assert page.input_value("#swot-new-S input[name=title]") == "Strong developer brand"
     page.fill("#swot-new-S input[name=impact]", "3")
