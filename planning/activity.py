@@ -259,7 +259,7 @@ class _Names:
     def __call__(self, model: type[models.Model], pk) -> str:
         if pk is None:
             return ""
-        return self.found.get((model, pk), f"#{pk} ({_('deleted')})")
+        return self.found.get((model, pk), f"#{pk} (" + _("deleted") + ")")
 
 
 def _name_of(obj) -> str:

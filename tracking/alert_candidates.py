@@ -216,6 +216,7 @@ def goal_alerts(
             "shortfall": rows["shortfall"].round(4),
             "actual": rows["actual"].round(4),
             "planned": rows["planned"].round(4),
+            "direction": rows["direction"].astype(str),
             "date": [month_end.isoformat()] * len(rows),
         },
     )

@@ -101,7 +101,14 @@ def _month(day: dt.date, language: str | None) -> str:
 
 
 def _goal_behind(f: Facts, n: Numbers) -> str:
-    return _("%(goal)s is %(pct)s behind plan (%(actual)s of %(planned)s planned by %(date)s)") % {
+    if f.get("direction") == "decrease":  # "65 of 50 planned" would read as ahead
+        words = _(
+            "%(goal)s is %(pct)s behind plan (at %(actual)s where %(planned)s was planned by "
+            "%(date)s)"
+        )
+    else:
+        words = _("%(goal)s is %(pct)s behind plan (%(actual)s of %(planned)s planned by %(date)s)")
+    return words % {
         "goal": f["goal"],
         "pct": n.percent(f["shortfall"]),
         "actual": n.num(f["actual"]),

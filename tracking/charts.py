@@ -157,16 +157,17 @@ def _layout(
     *,
     title_chars: int = 80,
     top_axis: bool = False,
+    top_axis_height: int = 32,
     rows: int | None = None,
     **extra,
 ) -> dict:
     """The shared look: the finding in bold at the top left with the explanation below it,
     no legend, the language's number separators. The top margin is sized for the title's
-    lines (and for tick labels when the x axis sits on top); with `rows`, the height gives
-    every row of a bar chart ROW_HEIGHT pixels below it."""
+    lines (and for `top_axis_height` pixels of tick labels when the x axis sits on top); with
+    `rows`, the height gives every row of a bar chart ROW_HEIGHT pixels below it."""
     title_lines = wrap(title, title_chars)
     text = f"<b>{title_lines}</b>"
-    top = 20 + 27 * (title_lines.count("<br>") + 1) + (32 if top_axis else 12)
+    top = 20 + 27 * (title_lines.count("<br>") + 1) + (top_axis_height if top_axis else 12)
     if subtitle:
         subtitle_lines = wrap(subtitle, int(title_chars * 1.45))
         text += f'<br><span style="font-size:14px;color:{MUTED}">{subtitle_lines}</span>'
@@ -529,7 +530,7 @@ def kpi_trend(series: KpiSeries, *, as_of: dt.date) -> Figure:
             "name": _("Target"),
             "line": {"color": PLAN_GREY, "width": 3, "dash": "dash"},
             "connectgaps": True,
-            "hovertemplate": f"{_('Target')}: %{{y:,.2~f}}<extra></extra>",
+            "hovertemplate": _("Target") + ": %{y:,.2~f}<extra></extra>",
         }
     )
     data.append(
@@ -546,7 +547,7 @@ def kpi_trend(series: KpiSeries, *, as_of: dt.date) -> Figure:
                 "line": {"color": "#ffffff", "width": 2},
             },
             "text": [LEVEL_ICONS.get(lvl, "–") for lvl in levels],
-            "hovertemplate": f"{_('Actual')}: %{{y:,.2~f}} %{{text}}<extra></extra>",
+            "hovertemplate": _("Actual") + ": %{y:,.2~f} %{text}<extra></extra>",
         }
     )
     notes = [
@@ -682,7 +683,7 @@ def burn_curve(curve: BurnCurve, *, as_of: dt.date) -> Figure:
             "mode": "lines",
             "name": _("Planned"),
             "line": {"color": PLAN_GREY, "width": 3, "dash": "dash"},
-            "hovertemplate": f"{_('Planned')}: %{{y:,.0f}} {curve.currency}<extra></extra>",
+            "hovertemplate": _("Planned") + f": %{{y:,.0f}} {curve.currency}<extra></extra>",
         },
         {
             "type": "scatter",
@@ -692,7 +693,7 @@ def burn_curve(curve: BurnCurve, *, as_of: dt.date) -> Figure:
             "name": _("Spent"),
             "line": {"color": spent_colour, "width": LINE_WIDTH},
             "marker": {"size": 9},
-            "hovertemplate": f"{_('Spent')}: %{{y:,.0f}} {curve.currency}<extra></extra>",
+            "hovertemplate": _("Spent") + f": %{{y:,.0f}} {curve.currency}<extra></extra>",
         },
     ]
     line_at = float(curve.threshold) * budget
@@ -890,9 +891,9 @@ def _burn_hover(row: DepartmentBurn) -> str:
     return "<br>".join(
         [
             f"<b>{row.department}</b>",
-            f"{_('Spent')}: {number(row.spent)} ({percent(row.used_share)})",
-            f"{_('Plan by now')}: {percent(row.planned_share)}",
-            f"{_('Annual budget')}: {number(row.budget)}",
+            _("Spent") + f": {number(row.spent)} ({percent(row.used_share)})",
+            _("Plan by now") + f": {percent(row.planned_share)}",
+            _("Annual budget") + f": {number(row.budget)}",
         ]
     )
 
@@ -1037,9 +1038,9 @@ def _forecast_hover(row: DepartmentBurn, currency: str) -> str:
     return "<br>".join(
         [
             f"<b>{row.department}</b>",
-            f"{_('Forecast year-end spend')}: {_money(row.forecast, currency)}",
-            f"{_('Annual budget')}: {_money(row.budget, currency)}",
-            f"{_('Runs out')}: {month_label(row.run_out) if row.run_out else '–'}",
+            _("Forecast year-end spend") + f": {_money(row.forecast, currency)}",
+            _("Annual budget") + f": {_money(row.budget, currency)}",
+            _("Runs out") + f": {month_label(row.run_out) if row.run_out else '–'}",
         ]
     )
 
@@ -1223,6 +1224,10 @@ def team_blocks_heatmap(
     blocked = _most(counts, 1, order, limit)
     z = [[counts.get((a, b)) or None for b in blocked] for a in blocking]
     text = [[_cell_text(counts.get((a, b)), since.get((a, b))) for b in blocked] for a in blocking]
+    # Beyond a few columns the team names are slanted, and the title needs room above them.
+    slanted = len(blocked) > 6
+    longest = max((len(team) for team in blocked), default=0)
+    labels_height = 20 + int(longest * 6.5) if slanted else 32
     heat = {
         "type": "heatmap",
         "z": z,
@@ -1247,11 +1252,13 @@ def team_blocks_heatmap(
         )
         % {"month": month_label(as_of)},
         top_axis=True,
-        height=max(220, 140 + 62 * len(blocking)),
+        top_axis_height=labels_height,
+        height=max(220, 140 + labels_height + 62 * len(blocking)),
         xaxis=_axis(
             side="top",
             showgrid=False,
             tickfont={"size": 15},
+            tickangle=-45 if slanted else 0,
             fixedrange=True,
             domain=[0, min(1.0, 0.1 + 0.13 * len(blocked))],
         ),
@@ -1276,7 +1283,8 @@ def _most(
 def _cell_text(count: int | None, since: dt.date | None) -> str:
     if not count:
         return ""
-    when = f"<br>{_('since')} {date_format(since, 'j M')}" if since else ""
+    since_word = _("since")  # outside the f-string, where makemessages finds it
+    when = f"<br>{since_word} {date_format(since, 'j M')}" if since else ""
     return f"<b>✖ {number(count)}</b>{when}"
 
 

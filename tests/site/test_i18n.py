@@ -289,3 +289,14 @@ def test_every_marked_string_in_the_source_is_in_the_catalogue(catalogue):
     known = {(e.get("msgctxt"), e["msgid"]) for e in catalogue}
     missing = sorted(s for c, s in source_msgids() - known)
     assert missing == [], "run makemessages -l de, translate, compilemessages"
+
+
+def test_no_translated_string_hides_inside_an_f_string():
+    """makemessages does not look inside f-strings: `f"{_('since')} …"` is never translated."""
+    hidden = []
+    for app in ("planning", "tracking", "reviews", "aop_site"):
+        for path in (ROOT / app).rglob("*.py"):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if re.search(r"""\{\s*(?:_|gettext)\(\s*['"]""", line):
+                    hidden.append(f"{path.relative_to(ROOT)}:{number}")
+    assert hidden == []

@@ -220,6 +220,7 @@ def test_alert_words_are_written_in_the_readers_language(people):
         "shortfall": 0.5,
         "actual": 1.0,
         "planned": 2.0,
+        "direction": "increase",
         "date": "2026-03-31",
     }
     with translation.override("de"):
@@ -227,6 +228,16 @@ def test_alert_words_are_written_in_the_readers_language(people):
     assert german.startswith("Hire 4 enterprise AEs ")
     assert "50 %" in german and "31 Mär" in german
     assert german != alert.message  # the English sentence, outside the override
+
+
+def test_a_goal_that_should_go_down_is_worded_as_such():
+    from tracking.alert_words import alert_message
+
+    facts = {"goal": "Churn to 5 %", "shortfall": 0.3, "actual": 6.5, "planned": 5.0}
+    facts |= {"direction": "decrease", "date": "2026-12-31"}
+    assert alert_message("goal_behind", facts) == (
+        "Churn to 5 % is 30 % behind plan (at 6.5 where 5 was planned by 31 Dec)"
+    )
 
 
 def test_alerts_from_before_facts_keep_their_words():
