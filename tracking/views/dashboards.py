@@ -6,13 +6,13 @@ Views only read the filters and render; `tracking/dashboards.py` assembles what 
 from __future__ import annotations
 
 import datetime as dt
+import html
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
-from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from planning.views.base import plan_view
@@ -39,13 +39,14 @@ class Filters:
         """The <option>s of the department select, built in one go (plans have up to
         hundreds of departments; a template loop costs more than the rest of the page)."""
         chosen = self.department_id
-        return format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (d.pk, mark_safe(" selected") if d.pk == chosen else "", d.name)
+        # html.escape, not format_html: the same escaping without Django's per-call overhead
+        # (15 ms for 500 departments).
+        return mark_safe(  # noqa: S308 — ids are ints, names are escaped here
+            "".join(
+                f'<option value="{int(d.pk)}"{" selected" if d.pk == chosen else ""}>'
+                f"{html.escape(d.name)}</option>"
                 for d in self.departments
-            ),
+            )
         )
 
     def query(self, **extra) -> str:
