@@ -162,28 +162,32 @@ def fingerprints(rows: pd.DataFrame) -> np.ndarray:
     every fact — the same for the same values in any process (pandas' fixed-key hashing):
     an alert whose fingerprint is the stored one is not written again."""
     names = [c for c in rows.columns if c.startswith(FACT)]
-    shown = pd.DataFrame(
-        {
-            "department_id": rows["department_id"].fillna(-1).astype("int64"),
-            "owner_id": rows["owner_id"].fillna(-1).astype("int64"),
-            "severity": rows["severity"].astype(str),
-        }
-    )
-    for name in names:
-        shown[name] = _hashable(rows[name])
-    hashed = pd.util.hash_pandas_object(shown, index=False).to_numpy(dtype="uint64")
+    columns = [
+        rows["department_id"].to_numpy(dtype="float64", na_value=-1.0),
+        rows["owner_id"].to_numpy(dtype="float64", na_value=-1.0),
+        rows["severity"].to_numpy(dtype=object),
+        *(_hashable(rows[name]) for name in names),
+    ]
     # Which facts there are counts too (a rule that gains a fact rewrites its alerts).
     named = hashlib.blake2b("\x1f".join(names).encode(), digest_size=8).digest()
-    return (hashed ^ np.uint64(int.from_bytes(named, "little"))).view("int64")
+    combined = np.full(len(rows), int.from_bytes(named, "little"), dtype="uint64")
+    with np.errstate(over="ignore"):
+        for values in columns:  # order matters: (a, b) is not (b, a)
+            hashed = pd.util.hash_array(values, categorize=False)
+            combined = combined * np.uint64(1_099_511_628_211) ^ hashed
+    return combined.view("int64")
 
 
-def _hashable(values: pd.Series) -> pd.Series:
+def _hashable(values: pd.Series) -> np.ndarray:
+    """A fact column as a numpy array that hashes the same for the same facts."""
     if pd.api.types.is_float_dtype(values.dtype):
-        return values.fillna(-1e300) + 0.0  # + 0.0: -0.0 and 0.0 are one value
-    present = values.dropna()
-    if len(present) and isinstance(present.iloc[0], list | dict):  # one kind per column
-        return values.map(lambda v: json.dumps(v, sort_keys=True))
-    return values.astype(object).where(values.notna(), None).astype(str)
+        return values.fillna(-1e300).to_numpy(dtype="float64") + 0.0  # -0.0 is 0.0
+    if pd.api.types.is_integer_dtype(values.dtype):
+        return values.to_numpy(dtype="int64")
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        return values.astype(object).where(values.notna(), "\x00").to_numpy(dtype=object)
+    # Lists (blockers), or a source's mixed values: as JSON text.
+    return values.map(lambda v: json.dumps(v, sort_keys=True, default=str)).to_numpy(dtype=object)
 
 
 # ---------------------------------------------------------------------------------------------

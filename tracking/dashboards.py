@@ -448,7 +448,8 @@ def _blocking_graph(rows: pd.DataFrame) -> tuple[dict[int, Node], list[tuple[int
 
 
 def _day(value) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+    """A date from what a frame holds (datetime64, a date, ISO text)."""
+    return pd.Timestamp(value).date()
 
 
 def blocked_since(x: Node, y: Node) -> dt.date:

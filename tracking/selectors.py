@@ -170,11 +170,8 @@ def _money_frame(rows: QuerySet, department_id: int | None) -> pd.DataFrame:
     if department_id is not None:
         rows = rows.filter(department_id=department_id)
     grouped = rows.order_by().values("department_id", "month").annotate(amount=Sum("amount"))
-    frame = fast_frame(grouped, ["department_id", "month", "amount"])
-    return frame.assign(
-        month=pd.to_datetime(frame["month"]).astype("datetime64[ns]"),
-        amount=pd.to_numeric(frame["amount"]).astype("float64"),
-    )
+    frame = fast_frame(grouped, ["department_id", "month", "amount"], dates=("month",))
+    return frame.astype({"month": "datetime64[ns]", "amount": "float64"})
 
 
 # KPIs -----------------------------------------------------------------------------------------

@@ -353,10 +353,13 @@ def _live_alerts(plan_id: int) -> pd.DataFrame:
         .annotate(stored=F("fingerprint"))
     )
     rows = rule_inputs.fast_frame(
-        live, [*KEY, "id", "state", "stored"], text=("rule", "subject_type", "state")
+        live,
+        [*KEY, "id", "state", "stored"],
+        text=("rule", "subject_type", "state"),
+        dates=("period",),
     )
-    return rows.astype({"subject_id": "int64", "id": "int64", "stored": "int64"}).assign(
-        period=pd.to_datetime(rows["period"]).astype("datetime64[ns]")
+    return rows.astype(
+        {"subject_id": "int64", "id": "int64", "stored": "int64", "period": "datetime64[ns]"}
     )
 
 
