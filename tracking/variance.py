@@ -258,7 +258,9 @@ def goal_positions(
     return pd.DataFrame(
         {
             "goal_id": np.repeat(g["goal_id"].to_numpy(), n),
-            "as_of": (t - _EPOCH_ORDINAL).astype("datetime64[D]").astype("datetime64[ns]"),
+            "as_of": np.tile(
+                (days - _EPOCH_ORDINAL).astype("datetime64[D]").astype("datetime64[ns]"), len(g)
+            ),
             "planned": planned,
             "actual": actual,
             "shortfall": shortfall,
@@ -281,18 +283,16 @@ def _keyed(goal_ids: pd.Series, days: np.ndarray, ranks: pd.Series):
     return key[order], rank[order], np.flatnonzero(known)[order]
 
 
-def _at_or_before(sorted_keys, sorted_ranks, keys, rank) -> np.ndarray:
-    """Index of the last entry of the same goal with day ≤ t, else -1 (ties: the last)."""
-    i = np.searchsorted(sorted_keys, keys, side="right") - 1
-    ok = i >= 0
-    ok[ok] = sorted_ranks[i[ok]] == rank[ok]
-    return np.where(ok, i, -1)
+def _neighbours(sorted_keys, sorted_ranks, keys, rank) -> tuple[np.ndarray, np.ndarray]:
+    """For each key, the index of the last entry of the same goal with day ≤ t (ties: the
+    last) and of the first with day > t; -1 where there is none. One binary search each."""
+    after = np.searchsorted(sorted_keys, keys, side="right")
+    before = after - 1
+    return _same_goal(before, sorted_ranks, rank), _same_goal(after, sorted_ranks, rank)
 
 
-def _after(sorted_keys, sorted_ranks, keys, rank) -> np.ndarray:
-    """Index of the first entry of the same goal with day > t, else -1."""
-    i = np.searchsorted(sorted_keys, keys, side="right")
-    ok = i < len(sorted_keys)
+def _same_goal(i, sorted_ranks, rank) -> np.ndarray:
+    ok = (i >= 0) & (i < len(sorted_ranks))
     ok[ok] = sorted_ranks[i[ok]] == rank[ok]
     return np.where(ok, i, -1)
 
@@ -303,8 +303,7 @@ def _planned(t, baseline, keys, rank, knots: pd.DataFrame, ranks) -> np.ndarray:
         return baseline.copy()
     k_keys, k_ranks, rows = _keyed(knots["goal_id"], knots["kt"].to_numpy(), ranks)
     kt, kv = knots["kt"].to_numpy()[rows], knots["kv"].to_numpy(dtype="float64")[rows]
-    prev = _at_or_before(k_keys, k_ranks, keys, rank)
-    nxt = _after(k_keys, k_ranks, keys, rank)
+    prev, nxt = _neighbours(k_keys, k_ranks, keys, rank)
     t0, v0 = np.where(prev >= 0, kt[prev], np.nan), np.where(prev >= 0, kv[prev], np.nan)
     t1, v1 = np.where(nxt >= 0, kt[nxt], np.nan), np.where(nxt >= 0, kv[nxt], np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -318,13 +317,15 @@ def _actual(keys, rank, measurements: pd.DataFrame, ranks) -> np.ndarray:
     """The latest measured value whose month ended on or before t."""
     if measurements.empty:
         return np.full(len(keys), np.nan)
-    # A month's value is dated its last day: the next month's first day minus one.
-    months = pd.to_datetime(measurements["period"]).to_numpy().astype("datetime64[M]")
+    # A month's value is dated its last day: the next month's first day minus one. A year of
+    # values has few distinct periods: the date arithmetic runs once per distinct period.
+    codes, periods = pd.factorize(pd.to_datetime(measurements["period"]))
+    months = periods.to_numpy().astype("datetime64[M]")
     last_days = (months + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
-    ordinals = last_days.astype("int64") + _EPOCH_ORDINAL
+    ordinals = (last_days.astype("int64") + _EPOCH_ORDINAL)[codes]
     m_keys, m_ranks, rows = _keyed(measurements["goal_id"].astype("int64"), ordinals, ranks)
     values = _floats(measurements["value"]).to_numpy()[rows]
-    latest = _at_or_before(m_keys, m_ranks, keys, rank)
+    latest, _next = _neighbours(m_keys, m_ranks, keys, rank)
     return np.where(latest >= 0, values[latest], np.nan)
 
 
@@ -395,7 +396,7 @@ def _statuses(planned, actual, baseline, sign, threshold: float):
     with np.errstate(invalid="ignore", divide="ignore"):
         positive = progress > 0
         s = np.where(positive & ~np.isnan(actual), (progress - achieved) / progress, np.nan)
-        status = np.select(
+        code = np.select(
             [
                 np.isnan(progress),
                 ~positive,
@@ -403,13 +404,20 @@ def _statuses(planned, actual, baseline, sign, threshold: float):
                 s <= EPSILON,
                 s <= threshold + EPSILON,
             ],
-            [
-                GoalStatus.NO_DATA.value,
-                GoalStatus.ON_TRACK.value,
-                GoalStatus.NO_DATA.value,
-                GoalStatus.ON_TRACK.value,
-                GoalStatus.AT_RISK.value,
-            ],
-            default=GoalStatus.BEHIND.value,
+            [_NO_DATA, _ON_TRACK, _NO_DATA, _ON_TRACK, _AT_RISK],
+            default=_BEHIND,
         )
-    return s, status.astype(object)
+    return s, _STATUS_BY_CODE[code]
+
+
+# Status by the code `_statuses` computes (picking from a small array beats building strings).
+_NO_DATA, _ON_TRACK, _AT_RISK, _BEHIND = range(4)
+_STATUS_BY_CODE = np.array(
+    [
+        GoalStatus.NO_DATA.value,
+        GoalStatus.ON_TRACK.value,
+        GoalStatus.AT_RISK.value,
+        GoalStatus.BEHIND.value,
+    ],
+    dtype=object,
+)
