@@ -250,7 +250,9 @@ def _store_figures(
     GoalFigureDigest.objects.filter(goal__in=dropped.values("id")).delete()
     if positions.empty:
         return
-    months = positions["as_of"].to_numpy().astype("datetime64[M]").astype("datetime64[D]")
+    # The month of each evaluated date, computed once per distinct date (there are twelve).
+    codes, dates = pd.factorize(positions["as_of"])
+    months = dates.to_numpy().astype("datetime64[M]").astype("datetime64[D]")[codes]
     figures = pd.DataFrame(
         {
             "goal_id": positions["goal_id"].astype("int64"),
