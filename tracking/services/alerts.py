@@ -16,7 +16,9 @@ twice at once:
 - an open or acknowledged alert whose condition no longer holds is resolved, never deleted.
 
 Alerts keep facts, not sentences: `tracking.alert_words` writes them in the reader's language.
-Goal figures are rewritten only for goals whose figures changed (a fingerprint per goal).
+Each alert and each goal's figures carry a fingerprint, so finding what changed compares one
+number per alert and per goal. Run outside a transaction (the Celery task), the inputs are read
+by a background thread on a second connection while this one computes (`rule_inputs.Prefetch`).
 
 Which dates: month-based rules (goals behind, budget burned early, KPIs) are evaluated at the
 latest complete month end — "as of March" is 31 March — and date-based rules (milestones
