@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -83,6 +84,37 @@ def parse_month_cell(
     if month > last_open and value is not None:
         raise CellError(_("This month has not started yet."))
     return value
+
+
+def parse_cells(
+    cells,
+    *,
+    month_of: Callable,
+    check: Callable,
+    months: set[dt.date],
+    last_open: dt.date,
+    rules: NumberRules,
+    decimal_separator: str = ".",
+) -> tuple[dict[str, Decimal | None], dict[str, CellProblem]]:
+    """The numbers of a month grid's typed cells by cell key, and the problems of the cells
+    that cannot be saved: `check(cell)` raises CellError for a cell whose subject is gone,
+    then `parse_month_cell` checks its month and number."""
+    values: dict[str, Decimal | None] = {}
+    problems: dict[str, CellProblem] = {}
+    for cell in cells:
+        try:
+            check(cell)
+            values[cell.key] = parse_month_cell(
+                cell.raw,
+                month=month_of(cell),
+                months=months,
+                last_open=last_open,
+                rules=rules,
+                decimal_separator=decimal_separator,
+            )
+        except CellError as error:
+            problems[cell.key] = CellProblem(key=cell.key, message=error.message)
+    return values, problems
 
 
 def _normalise_separators(text: str, decimal_separator: str) -> str:

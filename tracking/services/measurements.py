@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q
@@ -25,7 +24,7 @@ from tracking.cells import (
     CellProblem,
     CellsRejected,
     month_key,
-    parse_month_cell,
+    parse_cells,
 )
 from tracking.models import Kpi, Measurement, Source
 from tracking.services.alerts import alerts_schedule_recompute
@@ -117,24 +116,19 @@ def _subjects(plan: Plan, cells: list[MeasurementCell]) -> dict[tuple[str, int],
 
 
 def _parse(plan, cells, subjects, decimal_separator, last_open):
-    values: dict[str, Decimal | None] = {}
-    problems: dict[str, CellProblem] = {}
-    months = set(plan.month_starts())
-    for cell in cells:
-        try:
-            if (cell.kind, cell.subject_id) not in subjects:
-                raise CellError(_("This KPI or goal no longer exists in the plan."))
-            values[cell.key] = parse_month_cell(
-                cell.raw,
-                month=cell.period,
-                months=months,
-                last_open=last_open,
-                rules=MEASUREMENT_RULES,
-                decimal_separator=decimal_separator,
-            )
-        except CellError as error:
-            problems[cell.key] = CellProblem(key=cell.key, message=error.message)
-    return values, problems
+    def check(cell: MeasurementCell) -> None:
+        if (cell.kind, cell.subject_id) not in subjects:
+            raise CellError(_("This KPI or goal no longer exists in the plan."))
+
+    return parse_cells(
+        cells,
+        month_of=lambda cell: cell.period,
+        check=check,
+        months=set(plan.month_starts()),
+        last_open=last_open,
+        rules=MEASUREMENT_RULES,
+        decimal_separator=decimal_separator,
+    )
 
 
 def _current_rows(plan: Plan, cells: list[MeasurementCell]) -> dict[str, Measurement]:

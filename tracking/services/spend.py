@@ -17,10 +17,9 @@ from planning.permissions import Action, plan_access, require
 from tracking.cells import (
     MONEY_RULES,
     CellError,
-    CellProblem,
     CellsRejected,
     month_key,
-    parse_month_cell,
+    parse_cells,
 )
 from tracking.models import Source, Spend
 from tracking.services.alerts import alerts_schedule_recompute
@@ -94,27 +93,23 @@ def spend_save(
 
 
 def _parse(plan: Plan, cells: list[SpendCell], decimal_separator: str, last_open: dt.date):
-    values: dict[str, Decimal | None] = {}
-    problems: dict[str, CellProblem] = {}
-    months = set(plan.month_starts())
     department_ids = set(plan.departments.values_list("pk", flat=True))
-    for cell in cells:
-        try:
-            if cell.department_id not in department_ids:
-                raise CellError(_("This department no longer exists in the plan."))
-            if cell.category not in BudgetLine.Category.values:
-                raise CellError(_("Unknown spend category."))
-            values[cell.key] = parse_month_cell(
-                cell.raw,
-                month=cell.month,
-                months=months,
-                last_open=last_open,
-                rules=MONEY_RULES,
-                decimal_separator=decimal_separator,
-            )
-        except CellError as error:
-            problems[cell.key] = CellProblem(key=cell.key, message=error.message)
-    return values, problems
+
+    def check(cell: SpendCell) -> None:
+        if cell.department_id not in department_ids:
+            raise CellError(_("This department no longer exists in the plan."))
+        if cell.category not in BudgetLine.Category.values:
+            raise CellError(_("Unknown spend category."))
+
+    return parse_cells(
+        cells,
+        month_of=lambda cell: cell.month,
+        check=check,
+        months=set(plan.month_starts()),
+        last_open=last_open,
+        rules=MONEY_RULES,
+        decimal_separator=decimal_separator,
+    )
 
 
 def _current_rows(plan: Plan, cells: list[SpendCell]) -> dict[str, Spend]:
