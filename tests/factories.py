@@ -201,3 +201,21 @@ class CommentFactory(factory.django.DjangoModelFactory):
     goal = factory.SubFactory(GoalFactory, plan=factory.SelfAttribute("..plan"))
     author = factory.SubFactory(UserFactory)
     text = "Looks good to me."
+
+
+def hires_goal(plan, department, owner=None, actual="1", title="Hire 4 enterprise AEs"):
+    """The worked example of SPEC §4.2 as stored data."""
+    goal = GoalFactory(
+        plan=plan,
+        department=department,
+        title=title,
+        owner=owner,
+        baseline=Decimal("0"),
+        target=Decimal("4"),
+        due_date=dt.date(2026, 6, 30),
+    )
+    GoalCheckpointFactory(goal=goal, quarter=1, planned_value=Decimal("2"))
+    GoalCheckpointFactory(goal=goal, quarter=2, planned_value=Decimal("4"))
+    if actual is not None:
+        MeasurementFactory(plan=plan, goal=goal, period=dt.date(2026, 3, 1), value=Decimal(actual))
+    return goal

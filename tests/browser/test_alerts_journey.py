@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.factories import GoalCheckpointFactory, GoalFactory, MeasurementFactory
+from tests.factories import GoalFactory, MeasurementFactory, hires_goal
 from tracking.models import Alert
 from tracking.services.alerts import alerts_recompute
 
@@ -16,18 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def behind(people):
-    goal = GoalFactory(
-        plan=people.plan,
-        department=people.sales,
-        owner=people.head_sales,
-        title="Hire 4 enterprise AEs",
-        baseline=Decimal("0"),
-        target=Decimal("4"),
-        due_date=dt.date(2026, 6, 30),
-    )
-    GoalCheckpointFactory(goal=goal, quarter=1, planned_value=Decimal("2"))
-    GoalCheckpointFactory(goal=goal, quarter=2, planned_value=Decimal("4"))
-    MeasurementFactory(plan=people.plan, goal=goal, period=dt.date(2026, 3, 1), value=1)
+    goal = hires_goal(people.plan, people.sales, owner=people.head_sales)
     other = GoalFactory(
         plan=people.plan,
         department=people.marketing,

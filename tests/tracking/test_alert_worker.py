@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 
 from aop_site.celery_app import app
-from tests.factories import GoalCheckpointFactory, GoalFactory
+from tests.factories import hires_goal
 from tests.worker import celery_worker, require_broker_and_postgresql, wait_for
 from tracking.models import Alert
 from tracking.services.alerts import _LOCK_CLASS
@@ -54,18 +54,7 @@ def routed(monkeypatch):
 
 
 def behind_goal(people):
-    goal = GoalFactory(
-        plan=people.plan,
-        department=people.sales,
-        owner=people.head_sales,
-        title="Hire 4 enterprise AEs",
-        baseline=Decimal("0"),
-        target=Decimal("4"),
-        due_date=dt.date(2026, 6, 30),
-    )
-    GoalCheckpointFactory(goal=goal, quarter=1, planned_value=Decimal("2"))
-    GoalCheckpointFactory(goal=goal, quarter=2, planned_value=Decimal("4"))
-    return goal
+    return hires_goal(people.plan, people.sales, owner=people.head_sales, actual=None)
 
 
 def enter_through_the_web(client, people, goal, value: str):

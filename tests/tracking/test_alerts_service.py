@@ -18,7 +18,6 @@ from planning.models import Goal, Initiative
 from tests.conftest import needs_service
 from tests.factories import (
     BudgetLineFactory,
-    GoalCheckpointFactory,
     GoalFactory,
     InitiativeFactory,
     KpiFactory,
@@ -27,6 +26,7 @@ from tests.factories import (
     MilestoneFactory,
     SpendFactory,
     UserFactory,
+    hires_goal,
 )
 from tracking.models import Alert, GoalFigure, Measurement
 from tracking.services import alert_delivery
@@ -42,24 +42,6 @@ from tracking.services.alerts import (
 
 MARCH = dt.date(2026, 3, 31)
 Rule, State = Alert.Rule, Alert.State
-
-
-def hires_goal(plan, department, owner=None, actual="1", title="Hire 4 enterprise AEs"):
-    """The worked example of SPEC §4.2 as stored data."""
-    goal = GoalFactory(
-        plan=plan,
-        department=department,
-        title=title,
-        owner=owner,
-        baseline=Decimal("0"),
-        target=Decimal("4"),
-        due_date=dt.date(2026, 6, 30),
-    )
-    GoalCheckpointFactory(goal=goal, quarter=1, planned_value=Decimal("2"))
-    GoalCheckpointFactory(goal=goal, quarter=2, planned_value=Decimal("4"))
-    if actual is not None:
-        MeasurementFactory(plan=plan, goal=goal, period=dt.date(2026, 3, 1), value=Decimal(actual))
-    return goal
 
 
 def alerts_of(plan, **filters):
