@@ -170,9 +170,17 @@ def fingerprints(rows: pd.DataFrame) -> np.ndarray:
     ]
     # Which facts there are counts too (a rule that gains a fact rewrites its alerts).
     named = hashlib.blake2b("\x1f".join(names).encode(), digest_size=8).digest()
-    combined = np.full(len(rows), int.from_bytes(named, "little"), dtype="uint64")
+    return combine_hashes(columns, seed=int.from_bytes(named, "little"))
+
+
+def combine_hashes(columns: list[np.ndarray], *, seed: int = 0) -> np.ndarray:
+    """One int64 per row of equally long columns (numbers, or objects such as text), from
+    pandas' fixed-key hash of each value: the same values give the same number in any
+    process, and the order of the columns matters ((a, b) is not (b, a))."""
+    length = len(columns[0]) if columns else 0
+    combined = np.full(length, seed, dtype="uint64")
     with np.errstate(over="ignore"):
-        for values in columns:  # order matters: (a, b) is not (b, a)
+        for values in columns:
             hashed = pd.util.hash_array(values, categorize=False)
             combined = combined * np.uint64(1_099_511_628_211) ^ hashed
     return combined.view("int64")

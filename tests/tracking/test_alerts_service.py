@@ -124,6 +124,19 @@ def test_dropped_and_achieved_goals_raise_no_alert(people):
     assert set(GoalFigure.objects.values_list("goal_id", flat=True)) == {achieved.pk}
 
 
+def test_a_goal_dropped_later_loses_its_figures_and_their_fingerprint(people):
+    from tracking.models import GoalFigureDigest
+
+    dropped = hires_goal(people.plan, people.sales)
+    kept = hires_goal(people.plan, people.sales, title="Other")
+    alerts_recompute(plan_id=people.plan.pk, as_of=MARCH)
+    assert set(GoalFigure.objects.values_list("goal_id", flat=True)) == {dropped.pk, kept.pk}
+    Goal.objects.filter(pk=dropped.pk).update(status=Goal.Status.DROPPED)
+    alerts_recompute(plan_id=people.plan.pk, as_of=MARCH)
+    assert set(GoalFigure.objects.values_list("goal_id", flat=True)) == {kept.pk}
+    assert set(GoalFigureDigest.objects.values_list("goal_id", flat=True)) == {kept.pk}
+
+
 def test_goal_figures_are_kept_for_every_elapsed_month(people):
     goal = hires_goal(people.plan, people.sales)
     alerts_recompute(plan_id=people.plan.pk, as_of=MARCH)

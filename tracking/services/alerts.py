@@ -188,7 +188,7 @@ def _goal_rule(
     when: Evaluation,
     run_at: dt.datetime,
     inputs: rule_inputs.GoalInputs,
-    digests: dict[int, int],
+    digests: pd.Series,
 ) -> pd.DataFrame:
     positions = variance.goal_positions(
         inputs.goals,
@@ -197,7 +197,7 @@ def _goal_rule(
         when.months,
         float(plan.behind_threshold),
     )
-    _store_figures(plan.pk, positions, digests, run_at)
+    _store_figures(plan.pk, inputs.goals["goal_id"], positions, digests, run_at)
     if when.month_end is None:
         return candidates_of.no_alerts()
     active = inputs.goals[inputs.goals["status"].isin([str(s) for s in ALERT_GOAL_STATUSES])]
@@ -240,16 +240,21 @@ def _kpi_rule(when: Evaluation, inputs: rule_inputs.KpiInputs) -> pd.DataFrame:
 
 
 def _store_figures(
-    plan_id: int, positions: pd.DataFrame, known: dict[int, int], run_at: dt.datetime
+    plan_id: int,
+    goal_ids: pd.Series,
+    positions: pd.DataFrame,
+    known: pd.Series,
+    run_at: dt.datetime,
 ) -> None:
     """Store one GoalFigure per goal and evaluated month, rewriting only the goals whose
     figures changed: each goal's figures have a fingerprint (GoalFigureDigest; `known` are the
-    stored ones), so finding what changed reads one row per goal instead of one per goal and
-    month. Figures of goals that are no longer evaluated (dropped) are deleted."""
-    # A small subquery (the plan's dropped goals) keeps these index lookups.
-    dropped = Goal.objects.filter(plan_id=plan_id).exclude(status__in=FIGURE_GOAL_STATUSES)
-    GoalFigure.objects.filter(goal__in=dropped.values("id")).delete()
-    GoalFigureDigest.objects.filter(goal__in=dropped.values("id")).delete()
+    stored ones, by goal), so finding what changed reads one row per goal instead of one per
+    goal and month. Figures of goals that are no longer evaluated (`goal_ids` are the ones
+    that are: a dropped goal is not) are deleted."""
+    stale = known.index[~known.index.isin(goal_ids)].tolist()
+    if stale:
+        GoalFigure.objects.filter(goal_id__in=stale).delete()
+        GoalFigureDigest.objects.filter(goal_id__in=stale).delete()
     if positions.empty:
         return
     # The month of each evaluated date, computed once per distinct date (there are twelve).
@@ -257,21 +262,26 @@ def _store_figures(
     months = dates.to_numpy().astype("datetime64[M]").astype("datetime64[D]")[codes]
     figures = pd.DataFrame(
         {
-            "goal_id": positions["goal_id"].astype("int64"),
+            "goal_id": positions["goal_id"].to_numpy(dtype="int64"),
             "day": months.astype("int64"),  # the month's first day, as days since 1970
             # Rounded as stored; + 0.0 turns -0.0 into 0.0, which fingerprints the same.
-            "planned": positions["planned"].round(4) + 0.0,
-            "actual": positions["actual"].round(4) + 0.0,
+            "planned": np.round(positions["planned"].to_numpy(dtype="float64"), 4) + 0.0,
+            "actual": np.round(positions["actual"].to_numpy(dtype="float64"), 4) + 0.0,
             # Stored with 6 digits before the point: a goal that planned almost no progress
             # can have an absurd shortfall, which is capped rather than refused.
-            "shortfall": positions["shortfall"].clip(-999_999, 999_999).round(6) + 0.0,
-            "status": positions["status"].astype(object),
+            "shortfall": np.round(
+                np.clip(positions["shortfall"].to_numpy(dtype="float64"), -999_999, 999_999), 6
+            )
+            + 0.0,
+            "status": positions["status"].to_numpy(dtype=object),
         }
     )
     digests = figure_digests(figures)
-    changed = digests[
-        [known.get(goal) != digest for goal, digest in digests.items()]  # exact: no floats
-    ]
+    at = known.index.get_indexer(digests.index)  # -1: no stored fingerprint
+    stored = at >= 0
+    same = np.zeros(len(at), dtype=bool)
+    same[stored] = known.to_numpy()[at[stored]] == digests.to_numpy()[stored]  # int64: exact
+    changed = digests[~same]
     if changed.empty:
         return
     rows = figures[figures["goal_id"].isin(changed.index)]
@@ -281,28 +291,53 @@ def _store_figures(
     _execute_rows(_DIGEST_UPSERT, plan_id, fingerprints, run_at)
 
 
-def _stored_digests(plan_id: int) -> dict[int, int]:
-    """The fingerprints of the plan's stored goal figures, by goal."""
+def _stored_digests(plan_id: int) -> pd.Series:
+    """The fingerprints of the plan's stored goal figures (int64), by goal."""
     stored = rule_inputs.fast_frame(
         GoalFigureDigest.objects.filter(plan_id=plan_id), ["goal_id", "digest"]
     )
-    return dict(zip(stored["goal_id"].tolist(), stored["digest"].tolist(), strict=True))
+    return pd.Series(
+        stored["digest"].to_numpy(dtype="int64"),
+        index=stored["goal_id"].to_numpy(dtype="int64"),
+        name="digest",
+    )
 
 
 def figure_digests(figures: pd.DataFrame) -> pd.Series:
     """A 64-bit fingerprint per goal (index goal_id) of its figure rows (goal_id, day,
-    planned, actual, shortfall, status): any change of a value, a status or the set of
-    months changes it. The same rows give the same number in any process."""
-    ordered = figures.sort_values(["goal_id", "day"], kind="stable")
-    columns = ordered[["day", "planned", "actual", "shortfall", "status"]].fillna(
-        {"planned": -1e300, "actual": -1e300, "shortfall": -1e300}
+    planned, actual, shortfall, status), in any row order: any change of a value, a status or
+    the set of months changes it. The same rows give the same number in any process."""
+    goals = figures["goal_id"].to_numpy(dtype="int64")
+    order = None
+    if len(goals) and (goals[1:] < goals[:-1]).any():  # each goal's rows must be together
+        order = np.argsort(goals, kind="stable")
+        goals = goals[order]
+
+    def column(name: str) -> np.ndarray:
+        values = figures[name].to_numpy()
+        return values if order is None else values[order]
+
+    # The few distinct statuses are hashed once each.
+    status, names = pd.factorize(column("status"))
+    rows = candidates_of.combine_hashes(
+        [
+            column("day").astype("int64"),
+            *(_no_nan(column(name).astype("float64")) for name in _FIGURE_VALUES),
+            pd.util.hash_array(np.asarray(names, dtype=object), categorize=False)[status],
+        ]
     )
-    rows = pd.util.hash_pandas_object(columns, index=False).to_numpy(dtype="uint64")
-    goals = ordered["goal_id"].to_numpy()
     starts = np.flatnonzero(np.r_[True, goals[1:] != goals[:-1]])
     with np.errstate(over="ignore"):
-        sums = np.add.reduceat(rows, starts)  # wraps around: a sum modulo 2**64
+        sums = np.add.reduceat(rows.view("uint64"), starts)  # wraps around: a sum modulo 2**64
     return pd.Series(sums.view("int64"), index=goals[starts], name="digest")
+
+
+_FIGURE_VALUES = ("planned", "actual", "shortfall")
+
+
+def _no_nan(values: np.ndarray) -> np.ndarray:
+    """NaN (no figure) as one fixed number: NaNs can differ in their bits."""
+    return np.where(np.isnan(values), -1e300, values)
 
 
 def _write_alerts(
