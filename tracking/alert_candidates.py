@@ -193,7 +193,7 @@ def _hashable(values: pd.Series) -> np.ndarray:
     if pd.api.types.is_integer_dtype(values.dtype):
         return values.to_numpy(dtype="int64")
     if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
-        return values.astype(object).where(values.notna(), "\x00").to_numpy(dtype=object)
+        return values.to_numpy(dtype=object, na_value="\x00")
     # Lists (blockers), or a source's mixed values: as JSON text.
     return values.map(lambda v: json.dumps(v, sort_keys=True, default=str)).to_numpy(dtype=object)
 
@@ -209,27 +209,30 @@ def goal_alerts(
     `variance.goal_positions`, `goals` as from `rule_inputs.goal_inputs`)."""
     if positions.empty:
         return no_alerts()
-    at = positions[
-        (positions["as_of"] == pd.Timestamp(month_end))
-        & (positions["status"] == GoalStatus.BEHIND.value)
-    ]
-    rows = at.merge(goals.drop(columns=["status"], errors="ignore"), on="goal_id")
-    critical = rows["shortfall"].to_numpy() > CRITICAL_BEHIND_FACTOR * threshold
+    # The month's rows first (one in twelve), then the behind ones among them.
+    at = positions[positions["as_of"].to_numpy() == np.datetime64(month_end, "ns")]
+    at = at[at["status"].to_numpy() == GoalStatus.BEHIND.value]
+    # The goals' words by position (a goal not in `goals` raises nothing).
+    where = pd.Index(goals["goal_id"]).get_indexer(at["goal_id"])
+    at, where = at[where >= 0], where[where >= 0]
+    words = goals.iloc[where].reset_index(drop=True)
+    shortfall = at["shortfall"].to_numpy(dtype="float64")
+    critical = shortfall > CRITICAL_BEHIND_FACTOR * threshold
     return alert_rows(
         Rule.GOAL_BEHIND,
         SubjectType.GOAL,
-        subject_id=rows["goal_id"],
-        period=[month_end] * len(rows),
-        department_id=rows["department_id"],
-        owner_id=_fallback(rows["owner_id"], rows["department_head_id"]),
+        subject_id=at["goal_id"].to_numpy(),
+        period=np.full(len(at), np.datetime64(month_end, "D")),
+        department_id=words["department_id"],
+        owner_id=_fallback(words["owner_id"], words["department_head_id"]),
         severity=np.where(critical, CRITICAL, WARNING),
         facts={
-            "goal": rows["title"].astype(str),
-            "shortfall": rows["shortfall"].round(4),
-            "actual": rows["actual"].round(4),
-            "planned": rows["planned"].round(4),
-            "direction": rows["direction"].astype(str),
-            "date": [month_end.isoformat()] * len(rows),
+            "goal": words["title"].astype(str),
+            "shortfall": np.round(shortfall, 4),
+            "actual": np.round(at["actual"].to_numpy(dtype="float64"), 4),
+            "planned": np.round(at["planned"].to_numpy(dtype="float64"), 4),
+            "direction": words["direction"].astype(str),
+            "date": [month_end.isoformat()] * len(at),
         },
     )
 
@@ -279,52 +282,40 @@ def blocked_alerts(blocking: pd.DataFrame, words: pd.DataFrame) -> pd.DataFrame:
     `rule_inputs.initiative_words`). Blockers are listed in the order of the links."""
     if blocking.empty:
         return no_alerts()
-    by_id = words.set_index("initiative_id")
-    x, y = by_id.reindex(blocking["x_id"].to_numpy()), by_id.reindex(blocking["y_id"].to_numpy())
-    rows = pd.DataFrame(
-        {
-            "x_id": blocking["x_id"].to_numpy(),
-            "title": x["title"].to_numpy(),
-            "start": np.datetime_as_string(_days(blocking["x_start"]), unit="D"),
-            "department_id": blocking["x_department_id"].to_numpy(),
-            "department": x["department_name"].to_numpy(),
-            "owner_id": x["owner_id"].to_numpy(),
-            "head_id": x["department_head_id"].to_numpy(),
-            "blocker": [
-                [title, department, end]
-                for title, department, end in zip(
-                    y["title"].tolist(),
-                    y["department_name"].tolist(),
-                    np.datetime_as_string(_days(blocking["y_end"]), unit="D").tolist(),
-                    strict=True,
-                )
-            ],
-            "late": blocking["late"].to_numpy(),
-        }
+    ids = pd.Index(words["initiative_id"])
+    x = words.iloc[ids.get_indexer(blocking["x_id"])].reset_index(drop=True)
+    y = words.iloc[ids.get_indexer(blocking["y_id"])].reset_index(drop=True)
+    blockers = list(
+        zip(
+            y["title"].tolist(),
+            y["department_name"].tolist(),
+            np.datetime_as_string(_days(blocking["y_end"]), unit="D").tolist(),
+            strict=True,
+        )
     )
-    blocked = rows.groupby("x_id", sort=False).agg(
-        title=("title", "first"),
-        start=("start", "first"),
-        department_id=("department_id", "first"),
-        department=("department", "first"),
-        owner_id=("owner_id", "first"),
-        head_id=("head_id", "first"),
-        blockers=("blocker", list),
-        late=("late", "any"),  # a blocker already past its planned end
-    )
+    # One alert per blocked initiative, in the order they first appear; its blockers in the
+    # order of the links.
+    group, _ = pd.factorize(blocking["x_id"])
+    first = np.unique(group, return_index=True)[1]
+    order = np.argsort(group, kind="stable")
+    ends = np.cumsum(np.bincount(group))
+    starts = np.r_[0, ends[:-1]]
+    listed = [[list(blockers[i]) for i in order[a:b]] for a, b in zip(starts, ends, strict=True)]
+    late = np.bincount(group, weights=blocking["late"].to_numpy(dtype="float64")) > 0
+    x = x.iloc[first]
     return alert_rows(
         Rule.INITIATIVE_BLOCKED,
         SubjectType.INITIATIVE,
-        subject_id=blocked.index,
-        period=blocked["start"],
-        department_id=blocked["department_id"],
-        owner_id=_fallback(blocked["owner_id"], blocked["head_id"]),
-        severity=np.where(blocked["late"], CRITICAL, WARNING),
+        subject_id=blocking["x_id"].to_numpy()[first],
+        period=_days(blocking["x_start"])[first],
+        department_id=blocking["x_department_id"].to_numpy()[first],
+        owner_id=_fallback(x["owner_id"], x["department_head_id"]),
+        severity=np.where(late, CRITICAL, WARNING),  # a blocker already past its planned end
         facts={
-            "title": blocked["title"].astype(str),
-            "department": blocked["department"].astype(str),
-            "start": blocked["start"],
-            "blockers": blocked["blockers"],
+            "title": x["title"].astype(str),
+            "department": x["department_name"].astype(str),
+            "start": np.datetime_as_string(_days(blocking["x_start"])[first], unit="D"),
+            "blockers": listed,
         },
     )
 

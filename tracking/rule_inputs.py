@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 from django.db import connection, connections
 from django.db.models import F, Func, IntegerField, QuerySet
@@ -81,9 +82,17 @@ def fast_frame(
             frame = pd.DataFrame.from_records(data, columns=names)[selected]
     frame.columns = columns
     for name in dates:
-        days = pd.to_numeric(frame[name], errors="coerce")
-        frame[name] = pd.to_datetime(days, unit="D")
+        frame[name] = _day_numbers_to_dates(frame[name])
     return frame
+
+
+def _day_numbers_to_dates(days: pd.Series) -> np.ndarray:
+    """Days since 1970 (ints, or floats with NaN for none) → datetime64[ns], NaT for none."""
+    numbers = pd.to_numeric(days, errors="coerce").to_numpy(dtype="float64")
+    known = ~np.isnan(numbers)
+    dates = np.full(len(numbers), np.datetime64("NaT"), dtype="datetime64[ns]")
+    dates[known] = numbers[known].astype("int64").astype("datetime64[D]")
+    return dates
 
 
 class EpochDays(Func):
@@ -144,7 +153,7 @@ def goal_inputs(
         text=("direction", "title", "unit", "status"),
         dates=("due_date",),
     )
-    g.insert(1, "plan_start", plan.start)
+    g.insert(1, "plan_start", np.datetime64(plan.start, "ns"))
     checkpoints = fast_frame(
         GoalCheckpoint.objects.filter(goal__plan=plan), ["goal_id", "quarter", "planned_value"]
     )
@@ -301,7 +310,9 @@ class Prefetch:
     With `background`, a thread runs the fetchers one after the other, in the order given, on
     its own database connection (closed when it is done), while the caller computes with what
     has arrived: on a big plan the database spends about as long producing the rows as Python
-    spends on them, and the two overlap. Without it, each fetcher runs on the caller's
+    spends on them, and the two overlap. A caller that asks for an input the thread is still
+    reading does not wait idle: it reads, on its own connection, the inputs the thread has not
+    started yet (the last ones first). Without `background`, each fetcher runs on the caller's
     connection when its result is first asked for.
 
     Background fetching only reads committed data, so it is for a caller that runs in its own
@@ -319,11 +330,24 @@ class Prefetch:
             self._pool.submit(connections.close_all)  # the thread's own connection
 
     def get(self, name: str):
-        if name in self._futures:
-            return self._futures[name].result()
+        future = self._futures.get(name)
+        # While the thread is busy, the caller does not wait idle: it fetches, on its own
+        # connection, the inputs the thread has not started (the last ones first).
+        while future is not None and not future.done() and self._take_over_one():
+            pass
         if name not in self._results:
+            if future is not None:
+                return future.result()
             self._results[name] = self._fetchers[name]()
         return self._results[name]
+
+    def _take_over_one(self) -> bool:
+        """Fetch here the last input the thread has not started; False when there is none."""
+        for name, future in reversed(self._futures.items()):
+            if name not in self._results and future.cancel():
+                self._results[name] = self._fetchers[name]()
+                return True
+        return False
 
     def __enter__(self) -> Prefetch:
         return self

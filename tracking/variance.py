@@ -352,13 +352,14 @@ def _floats(values: pd.Series) -> pd.Series:
 
 def _goal_frame(goals: pd.DataFrame) -> pd.DataFrame:
     g = pd.DataFrame({"goal_id": goals["goal_id"].astype("int64")})
-    g["start"] = _ordinals(goals["plan_start"])
+    start = pd.to_datetime(goals["plan_start"])  # once: dates as objects are slow to convert
+    g["start"] = _ordinals(start)
     g["due"] = _ordinals(goals["due_date"])
     g["baseline"] = _floats(goals["baseline"])
     g["target"] = _floats(goals["target"])
     g.loc[g["target"].isna(), "due"] = np.nan  # no target: no point on the due date
     g["sign"] = np.where(goals["direction"].astype(str) == DECREASE, -1.0, 1.0)
-    g["plan_month"] = pd.to_datetime(goals["plan_start"]).to_numpy().astype("datetime64[M]")
+    g["plan_month"] = start.to_numpy().astype("datetime64[M]")
     return g
 
 

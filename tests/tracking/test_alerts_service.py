@@ -766,6 +766,34 @@ def test_inputs_read_on_a_second_connection_give_the_same_alerts_and_figures(peo
     assert connections["default"].connection is not None  # ours is still open
 
 
+def test_while_the_thread_reads_the_caller_reads_what_it_has_not_started():
+    """The caller does not wait idle for a slow first input: it takes over the inputs the
+    background thread has not started (the last first) and reads them itself."""
+    from tracking.rule_inputs import Prefetch
+
+    started, release, ran = threading.Event(), threading.Event(), {}
+
+    def fetcher(name, *, first=False):
+        def fetch():
+            if first:
+                started.set()
+                assert release.wait(timeout=10)
+            ran.setdefault(name, []).append(threading.current_thread())
+            if name == "second":
+                release.set()  # taken over last: the slow first input may now finish
+            return name.upper()
+
+        return fetch
+
+    names = ("first", "second", "third")
+    with Prefetch({n: fetcher(n, first=n == "first") for n in names}, background=True) as inputs:
+        assert started.wait(timeout=10)
+        assert [inputs.get(n) for n in names] == ["FIRST", "SECOND", "THIRD"]
+    here = threading.current_thread()
+    assert ran["first"] != [here]
+    assert ran["second"] == ran["third"] == [here]  # each read once, by the caller
+
+
 def test_titles_with_quotes_commas_braces_and_backslashes_arrive_unchanged(people):
     title = 'Say "hi", {twice} \\ back — 10 % ü'
     hires_goal(people.plan, people.sales, title=title)
