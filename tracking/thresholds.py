@@ -98,9 +98,13 @@ def kpi_checks(
             "value": _floats(measurements["value"]),
         }
     )
-    rows = m.merge(t, on=["kpi_id", "period"])
-    rows = rows[rows["period"] <= pd.Timestamp(as_of)]
-    rows = rows.sort_values(["kpi_id", "period"]).groupby("kpi_id").tail(1)
+    until = np.datetime64(as_of, "ns")
+    m = m[m["period"].to_numpy() <= until]
+    rows = m.merge(t, on=["kpi_id", "period"]).sort_values(["kpi_id", "period"])
+    kpi = rows["kpi_id"].to_numpy()
+    latest = np.ones(len(kpi), dtype=bool)  # each KPI's last row: its latest month
+    latest[:-1] = kpi[1:] != kpi[:-1]
+    rows = rows[latest]
     k = kpis.assign(kpi_id=kpis["kpi_id"].astype("int64"))
     rows = rows.merge(k, on="kpi_id")
     return _levels(rows).reset_index(drop=True)[KPI_COLUMNS]
@@ -150,7 +154,8 @@ def overdue(items: pd.DataFrame, at: dt.date) -> pd.DataFrame:
 
 
 def _first_of_month(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values).dt.to_period("M").dt.to_timestamp()
+    months = pd.to_datetime(values).to_numpy().astype("datetime64[M]")
+    return pd.Series(months.astype("datetime64[ns]"), index=values.index)
 
 
 def _floats(values: pd.Series) -> pd.Series:

@@ -124,6 +124,32 @@ def test_dropped_and_achieved_goals_raise_no_alert(people):
     assert set(GoalFigure.objects.values_list("goal_id", flat=True)) == {achieved.pk}
 
 
+@pytest.mark.parametrize("subject", [7, 2**50], ids=["packed", "numbered"])
+def test_alert_keys_are_equal_exactly_when_rule_subject_and_month_are(subject):
+    import pandas as pd
+
+    from tracking.alert_candidates import KEY
+    from tracking.services.alerts import alert_keys
+
+    def frame(*rows):
+        return pd.DataFrame(rows, columns=KEY).astype({"period": "datetime64[ns]"})
+
+    found = frame(
+        ("goal_behind", "goal", subject, "2026-03-01"),
+        ("goal_behind", "goal", subject, "2026-04-01"),  # another month
+        ("kpi_threshold", "kpi", subject, "2026-03-01"),  # another rule, same subject id
+        ("goal_behind", "goal", subject + 1, "2026-03-01"),  # another subject
+        ("goal_behind", "goal", subject, "2026-03-01"),  # the first one again
+    )
+    live = frame(
+        ("kpi_threshold", "kpi", subject, "2026-03-01"),
+        ("goal_behind", "goal", subject, "2026-03-01"),
+    )
+    found_keys, live_keys = alert_keys(found, live)
+    assert pd.Index(live_keys).get_indexer(found_keys).tolist() == [1, -1, 0, -1, 1]
+    assert len(set(found_keys.tolist())) == 4
+
+
 def test_a_goal_dropped_later_loses_its_figures_and_their_fingerprint(people):
     from tracking.models import GoalFigureDigest
 

@@ -354,33 +354,68 @@ def _write_alerts(
             for i, rows in enumerate(parts)
         ],
         ignore_index=True,
-    ).drop_duplicates(KEY, keep="last")  # a source raising a key twice: the last one
-    both = keys.merge(live, on=KEY, how="outer", indicator=True)
-    both = both.sort_values(["part", "row"])
-    new = both[both["_merge"] == "left_only"]
-    changed = both[(both["_merge"] == "both") & (both["fingerprint"] != both["stored"])]
-    stays = both["_merge"] == "both"
-    gone = both[(both["_merge"] == "right_only") & both["rule"].isin(rules)]
+    )
+    found_key, live_key = alert_keys(keys, live)
+    keys = keys[~pd.Series(found_key).duplicated(keep="last").to_numpy()]  # a source raising
+    found_key = found_key[keys.index.to_numpy()]  # a key twice: the last one
+    at = pd.Index(live_key).get_indexer(found_key)  # the stored alert of each key; -1: none
+    stored = at >= 0
+    new = keys[~stored]
+    was = at[stored]
+    rewrite = keys["fingerprint"].to_numpy()[stored] != live["stored"].to_numpy()[was]
+    changed = keys[stored][rewrite].assign(id=live["id"].to_numpy()[was[rewrite]])
+    seen = np.zeros(len(live), dtype=bool)
+    seen[was] = True
+    evaluated = live["rule"].isin(rules).to_numpy()
+    gone = live["id"].to_numpy()[~seen & evaluated]
     inserted = 0
     if len(new):
         returned = _execute_rows(_ALERT_UPSERT, plan_id, _alert_rows(parts, new), run_at)
         inserted = sum(1 for (first,) in returned if first)
     if len(changed):
-        rows = _alert_rows(parts, changed).assign(id=changed["id"].astype("int64").to_numpy())
+        rows = _alert_rows(parts, changed).assign(id=changed["id"].to_numpy(dtype="int64"))
         _execute_rows(_ALERT_UPDATE, plan_id, rows, run_at)
     if len(gone):
-        Alert.objects.filter(pk__in=gone["id"].astype("int64").tolist()).update(
+        Alert.objects.filter(pk__in=gone.tolist()).update(
             state=Alert.State.RESOLVED, resolved_at=run_at, changed_at=run_at
         )
     # Live alerts of rules nobody evaluates (an app's source not registered) stay as they are.
-    kept = both[stays | ((both["_merge"] == "right_only") & ~both["rule"].isin(rules))]
+    state = live["state"].to_numpy(dtype=object)[seen | ~evaluated]
     return AlertCounts(
         raised=len(keys),
         new=inserted,
         resolved=len(gone),
-        open=int((kept["state"] == Alert.State.OPEN).sum()) + len(new),
-        acknowledged=int((kept["state"] == Alert.State.ACKNOWLEDGED).sum()),
+        open=int((state == Alert.State.OPEN).sum()) + len(new),
+        acknowledged=int((state == Alert.State.ACKNOWLEDGED).sum()),
     )
+
+
+# Alert keys packed into one int64: kind (rule and subject type) | subject id | day.
+_KIND_BITS, _SUBJECT_BITS, _DAY_BITS = 5, 41, 17
+
+
+def alert_keys(found: pd.DataFrame, live: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The key (rule, subject_type, subject_id, period) of each row of two frames as one
+    int64, equal exactly when the keys are equal: packed into 63 bits when the values fit
+    (ids below 2**41, dates from 1970 to 2328), numbered by pandas otherwise."""
+    both = pd.concat([found[KEY], live[KEY]], ignore_index=True)
+    rule, _ = pd.factorize(both["rule"])
+    subject_type, types = pd.factorize(both["subject_type"])
+    kinds, names = pd.factorize(rule.astype("int64") * len(types) + subject_type)
+    subject = both["subject_id"].to_numpy(dtype="int64")
+    day = both["period"].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype("int64")
+    fits = (
+        len(names) <= 2**_KIND_BITS
+        and (len(both) == 0 or subject.min() >= 0 and subject.max() < 2**_SUBJECT_BITS)
+        and (len(both) == 0 or day.min() >= 0 and day.max() < 2**_DAY_BITS)
+    )
+    if fits:
+        packed = (
+            (kinds.astype("int64") << (_SUBJECT_BITS + _DAY_BITS)) | (subject << _DAY_BITS) | day
+        )
+    else:
+        packed = pd.MultiIndex.from_arrays([kinds, subject, day]).factorize()[0].astype("int64")
+    return packed[: len(found)], packed[len(found) :]
 
 
 def _live_alerts(plan_id: int) -> pd.DataFrame:
