@@ -381,7 +381,7 @@ def kpi_alerts(checks: pd.DataFrame, kpis: pd.DataFrame) -> pd.DataFrame:
         facts={
             "kpi": rows["name"].astype(str),
             "unit": rows["unit"].fillna("").astype(str),
-            "month": pd.to_datetime(rows["period"]).dt.strftime("%Y-%m-%d"),
+            "month": np.datetime_as_string(_days(rows["period"]), unit="D"),
             "value": rows["value"].astype("float64").round(4),
             "target": rows["target"].astype("float64").round(4),
             "shortfall": rows["shortfall"].astype("float64").round(4),

@@ -156,10 +156,9 @@ def _monthly(rows: pd.DataFrame, plan_start: dt.date) -> pd.DataFrame:
     columns = list(range(1, MONTHS + 1))
     if rows.empty:
         return pd.DataFrame(columns=columns, dtype="float64")
-    months = pd.to_datetime(rows["month"])
-    index = (
-        (months.dt.year - plan_start.year) * 12 + months.dt.month - plan_start.month
-    ).to_numpy()
+    months = pd.to_datetime(rows["month"]).to_numpy().astype("datetime64[M]")
+    index = (months - np.datetime64(plan_start, "M")).astype("int64")  # plan month 0..11
+    index[np.isnat(months)] = -1
     inside = (index >= 0) & (index < MONTHS)
     departments, ids = pd.factorize(rows["department_id"].astype("int64").to_numpy()[inside])
     amounts = rows["amount"]
