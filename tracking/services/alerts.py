@@ -318,7 +318,7 @@ def figure_digests(figures: pd.DataFrame) -> pd.Series:
         return values if order is None else values[order]
 
     # The few distinct statuses are hashed once each.
-    status, names = pd.factorize(column("status"))
+    status, names = pd.factorize(column("status"), use_na_sentinel=False)
     rows = candidates_of.combine_hashes(
         [
             column("day").astype("int64"),
