@@ -536,6 +536,65 @@ def test_the_commit_is_all_or_nothing(people, kpis, monkeypatch):
     assert Measurement.history.count() == 0
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_value_typed_while_the_import_is_written_is_replaced_and_kept_in_history(
+    people, kpis, monkeypatch
+):
+    """Someone saves March in the month grid after the import looked for stored rows and
+    before it inserts its own: that attempt fails on the unique key, nothing of it is kept,
+    and the import is written again over the typed value, which the history keeps."""
+    import threading
+
+    from django.db import connection, connections
+
+    from tests.conftest import needs_service
+    from tracking.services.measurements import MeasurementCell, measurements_save
+
+    needs_service("PostgreSQL (DATABASE_URL)", connection.vendor == "postgresql")
+    march = dt.date(2026, 3, 1)
+    job = _validate(
+        people,
+        people.leader,
+        _xlsx([["pipeline", None, "2026-03", 7], ["pipeline", None, "2026-04", 8]]),
+    )
+    real = service._pg_forget_vanished
+    attempts = []
+
+    def type_march():  # the grid's save, on its own connection
+        try:
+            measurements_save(
+                plan=people.plan,
+                user=people.head_sales,
+                cells=[MeasurementCell("kpi", kpis["pipeline"].pk, march, "5")],
+                today=dt.date(2026, 6, 15),
+            )
+        finally:
+            connections.close_all()
+
+    def typed_meanwhile(*args):
+        attempts.append(1)
+        if len(attempts) == 1:
+            save = threading.Thread(target=type_march)
+            save.start()
+            save.join(timeout=30)
+        return real(*args)
+
+    monkeypatch.setattr(service, "_pg_forget_vanished", typed_meanwhile)
+    job = service.import_commit(job=job, user=people.leader)
+    assert job.state == ImportJob.State.DONE
+    assert len(attempts) == 2
+    assert job.summary["written"] == {"inserted": 1, "replaced": 1}
+    value = Measurement.objects.get(kpi=kpis["pipeline"], period=march)
+    assert (value.value, value.version, value.source) == (Decimal("7"), 2, "import")
+    history = value.history.order_by("history_id")
+    assert [(h.value, h.history_type) for h in history] == [
+        (Decimal("5"), "+"),
+        (Decimal("7"), "~"),
+    ]
+    assert Measurement.objects.filter(kpi=kpis["pipeline"]).count() == 2
+
+
 def test_a_kpi_deleted_between_preview_and_import_stops_the_import(people, kpis):
     job = _validate(people, people.leader, _xlsx([["pipeline", None, "2026-03", 1]]))
     kpis["pipeline"].delete()

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, CharField, FloatField, Value, When
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone, translation
@@ -392,31 +392,48 @@ def import_commit(*, job: ImportJob, user) -> ImportJob:
 
 def import_run(*, job_id: int) -> ImportJob | None:
     """Write a RUNNING job's rows in one transaction; safe to run twice or twice at once (the
-    job row is locked and only a RUNNING job is written)."""
-    try:
-        with transaction.atomic():
-            job = (
-                ImportJob.objects.select_for_update(of=("self",))
-                .select_related("plan", "created_by")
-                .filter(pk=job_id)
-                .first()
-            )
-            if job is None or job.state != ImportJob.State.RUNNING:
-                return job
-            with translation.override(_language_of(job.created_by)):
-                _run(job)
-    except Exception:
-        logger.exception("Import job %s failed", job_id)
-        ImportJob.objects.filter(pk=job_id).update(
-            state=ImportJob.State.FAILED,
-            message=_("The import failed; nothing was written. Please try again."),
-            finished_at=timezone.now(),
-        )
+    job row is locked and only a RUNNING job is written). Someone typing a value for a row of
+    the file while it is being written makes that attempt fail on the unique key; the next
+    attempt finds the typed value stored and replaces it (the history keeps both)."""
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                job = (
+                    ImportJob.objects.select_for_update(of=("self",))
+                    .select_related("plan", "created_by")
+                    .filter(pk=job_id)
+                    .first()
+                )
+                if job is None or job.state != ImportJob.State.RUNNING:
+                    return job
+                with translation.override(_language_of(job.created_by)):
+                    _run(job)
+            break
+        except IntegrityError:
+            if attempt < WRITE_ATTEMPTS:
+                logger.info("Import job %s met a concurrent edit; writing it again", job_id)
+                continue
+            _failed(job_id)
+        except Exception:
+            _failed(job_id)
+            break
     job = ImportJob.objects.filter(pk=job_id).first()
     finished = (ImportJob.State.DONE, ImportJob.State.FAILED, ImportJob.State.INVALID)
     if job is not None and job.state in finished and job.stored_path:
         _rows_path(job).unlink(missing_ok=True)
     return job
+
+
+WRITE_ATTEMPTS = 3
+
+
+def _failed(job_id: int) -> None:
+    logger.exception("Import job %s failed", job_id)
+    ImportJob.objects.filter(pk=job_id).update(
+        state=ImportJob.State.FAILED,
+        message=_("The import failed; nothing was written. Please try again."),
+        finished_at=timezone.now(),
+    )
 
 
 def _run(job: ImportJob) -> None:
@@ -764,7 +781,8 @@ def _pg_forget_vanished(target: _Target, staging: str) -> str:
 
 def _pg_insert(target: _Target, staging: str) -> str:
     """Insert the rows nothing is stored for. A row someone else inserted for the same key
-    meanwhile violates the unique constraint: the import fails as a whole and says so."""
+    meanwhile violates the unique constraint: this attempt fails as a whole and `import_run`
+    writes the file again."""
     table, columns = target.model._meta.db_table, ", ".join(target.columns)
     return f"""
         INSERT INTO {table} AS t (plan_id, {columns}, source, entered_by_id, entered_at, version)
