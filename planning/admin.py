@@ -1,9 +1,54 @@
-"""Site administrators manage users, plans, departments and memberships here (SPEC §3.1)."""
+"""Site administrators manage users, plans, departments and memberships here (SPEC §3.1).
+
+Edits here bypass the app's services; those of data the alert rules read still schedule the
+plan's alert recompute (`RecomputesAlerts`)."""
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from planning import models
+from planning.signals import plan_data_changed_send
+
+
+def plan_id_of(obj) -> int | None:
+    """The plan a row belongs to: itself, its own plan, or its goal's, initiative's or KPI's."""
+    if isinstance(obj, models.Plan):
+        return obj.pk
+    if getattr(obj, "plan_id", None) is not None:
+        return obj.plan_id
+    for parent in ("goal", "initiative", "kpi"):
+        if getattr(obj, f"{parent}_id", None) is not None:
+            return getattr(obj, parent).plan_id
+    return None
+
+
+class RecomputesAlerts:
+    """For admins of data the alert rules read: an edit or deletion here schedules the plan's
+    alert recompute, as the app's own services do (`plan_data_changed`, sent in the admin's
+    transaction, so one recompute runs after the commit and none if it rolls back)."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # inlines and many-to-many
+        self._changed(type(form.instance), [plan_id_of(form.instance)])
+
+    def delete_model(self, request, obj):
+        plan_id = plan_id_of(obj)
+        super().delete_model(request, obj)
+        self._changed(type(obj), [plan_id])
+
+    def delete_queryset(self, request, queryset):
+        plan_ids = {plan_id_of(obj) for obj in queryset}
+        super().delete_queryset(request, queryset)
+        self._changed(queryset.model, plan_ids)
+
+    @staticmethod
+    def _changed(model, plan_ids) -> None:
+        for plan_id in set(plan_ids) - {None}:
+            plan_data_changed_send(model, plan_id=plan_id)
+
+
+class HistoryAdminRecomputingAlerts(RecomputesAlerts, SimpleHistoryAdmin):
+    pass
 
 
 class DepartmentInline(admin.TabularInline):
@@ -19,7 +64,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(models.Plan)
-class PlanAdmin(SimpleHistoryAdmin):
+class PlanAdmin(HistoryAdminRecomputingAlerts):  # thresholds, departments' heads
     list_display = ["name", "start", "currency", "status"]
     list_filter = ["status"]
     search_fields = ["name"]
@@ -27,7 +72,7 @@ class PlanAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(models.Department)
-class DepartmentAdmin(SimpleHistoryAdmin):
+class DepartmentAdmin(HistoryAdminRecomputingAlerts):  # heads own alerts
     list_display = ["name", "plan", "code", "parent", "head"]
     list_filter = ["plan"]
     search_fields = ["name", "code"]
@@ -46,7 +91,7 @@ class CheckpointInline(admin.TabularInline):
 
 
 @admin.register(models.Goal)
-class GoalAdmin(SimpleHistoryAdmin):
+class GoalAdmin(HistoryAdminRecomputingAlerts):
     list_display = ["title", "plan", "department", "owner", "target", "due_date", "approval_state"]
     list_filter = ["plan", "department", "approval_state", "status"]
     search_fields = ["title", "description"]
@@ -60,7 +105,7 @@ class MilestoneInline(admin.TabularInline):
 
 
 @admin.register(models.Initiative)
-class InitiativeAdmin(SimpleHistoryAdmin):
+class InitiativeAdmin(HistoryAdminRecomputingAlerts):
     list_display = ["title", "plan", "department", "owner", "start", "planned_end", "status"]
     list_filter = ["plan", "department", "status"]
     search_fields = ["title"]
@@ -72,12 +117,15 @@ for model, fields in [
     (models.Priority, ["title", "plan"]),
     (models.SwotEntry, ["title", "plan", "kind", "department", "impact"]),
     (models.ResourceRequirement, ["description", "plan", "category", "urgent", "important"]),
-    (models.BudgetLine, ["plan", "department", "category", "month", "amount"]),
     (models.DepartmentSubmission, ["department", "plan", "state"]),
+]:
+    admin.site.register(model, SimpleHistoryAdmin, list_display=fields)
+for model, fields in [
+    (models.BudgetLine, ["plan", "department", "category", "month", "amount"]),
     (models.Milestone, ["title", "initiative", "due_date", "done"]),
     (models.GoalCheckpoint, ["goal", "quarter", "planned_value"]),
 ]:
-    admin.site.register(model, SimpleHistoryAdmin, list_display=fields)
+    admin.site.register(model, HistoryAdminRecomputingAlerts, list_display=fields)
 
 admin.site.register(models.PlanBaseline, list_display=["plan", "created_at", "created_by"])
 admin.site.register(

@@ -6,8 +6,10 @@ rules read changed: goals (their figures, owner, department, status), checkpoint
 (dates, status, owner, department), dependencies and milestones. Tracking listens and recomputes
 the plan's alerts shortly after the commit (SPEC §4.6). Only services send it, never model
 signals, and only for what the rules read: approval states, SWOT entries, resources, comments and
-members change no alert, so their services send nothing. Budget grid saves have their own
-`budget_lines_saved` (planning.services.budgets), sent after the commit with the category.
+members change no alert, so their services send nothing. The Django admin, which bypasses the
+services, sends it for edits of the data the rules read (`planning.admin.RecomputesAlerts`).
+Budget grid saves have their own `budget_lines_saved` (planning.services.budgets), sent after
+the commit with the category.
 
 It is sent inside the service's transaction, not after the commit: a receiver that must act only
 on committed data registers its own `transaction.on_commit` callback, which is dropped when the

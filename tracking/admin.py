@@ -1,6 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from planning.admin import HistoryAdminRecomputingAlerts
 from tracking import models
 
 
@@ -10,7 +10,7 @@ class KpiTargetInline(admin.TabularInline):
 
 
 @admin.register(models.Kpi)
-class KpiAdmin(SimpleHistoryAdmin):
+class KpiAdmin(HistoryAdminRecomputingAlerts):
     list_display = ["name", "plan", "department", "unit", "direction", "source"]
     list_filter = ["plan", "department"]
     search_fields = ["name", "code"]
@@ -18,13 +18,13 @@ class KpiAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(models.Measurement)
-class MeasurementAdmin(SimpleHistoryAdmin):
+class MeasurementAdmin(HistoryAdminRecomputingAlerts):
     list_display = ["plan", "kpi", "goal", "period", "value", "source"]
     list_filter = ["plan", "source"]
 
 
 @admin.register(models.Spend)
-class SpendAdmin(SimpleHistoryAdmin):
+class SpendAdmin(HistoryAdminRecomputingAlerts):
     list_display = ["plan", "department", "category", "month", "amount"]
     list_filter = ["plan", "department", "category"]
 

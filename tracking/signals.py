@@ -4,8 +4,9 @@ Planning cannot import tracking, so its services send signals and tracking liste
 `plan_data_changed` after edits of goals, checkpoints, goal status, initiatives (dates, status,
 deletion), dependencies and milestones (sent inside the transaction), and `budget_lines_saved`
 after a budget grid save (sent after the commit). Services of tracking that change
-measurements, spend, KPIs and imports call `alerts_schedule_recompute` themselves; the daily beat
-job and leadership's "Recompute now" remain for changes of the date alone. Many requests for one
+measurements, spend, KPIs and imports call `alerts_schedule_recompute` themselves, and edits in
+the Django admin send `plan_data_changed` too; the daily beat job and leadership's "Recompute
+now" remain for changes of the date alone (and for raw SQL). Many requests for one
 plan in one transaction cause one recompute, run after the commit (none if it rolls back)."""
 
 from planning.services.budgets import budget_lines_saved

@@ -29,7 +29,7 @@ from tests.factories import (
     MilestoneFactory,
     PlanFactory,
 )
-from tracking.models import Alert
+from tracking.models import Alert, Measurement
 from tracking.services import alerts as alerts_service
 from tracking.services.alerts import alerts_schedule_recompute
 
@@ -259,3 +259,59 @@ def test_editing_a_goal_so_that_it_falls_behind_raises_an_alert_after_the_commit
     assert (alert.subject_type, alert.subject_id) == ("goal", goal.pk)
     assert alert.period == dt.date(2026, 3, 1)
     assert alert.message == "Hire 4 enterprise AEs is 50 % behind plan (1 of 2 planned by 31 Mar)"
+
+
+# ---------------------------------------------------------------------------------------------
+# Edits in the Django admin bypass the services and still ask for a recompute
+
+
+@pytest.fixture
+def site_admin(client, django_user_model):
+    user = django_user_model.objects.create_superuser("site-admin", "admin@example.com", "pw")
+    client.force_login(user)
+    return client
+
+
+def test_a_milestone_changed_in_the_admin_asks_for_a_recompute(
+    people, site_admin, django_capture_on_commit_callbacks
+):
+    milestone = MilestoneFactory(initiative=_initiative(people), due_date=dt.date(2026, 3, 1))
+    url = f"/admin/planning/milestone/{milestone.pk}/change/"
+    form = {
+        "initiative": milestone.initiative_id,
+        "title": milestone.title,
+        "due_date": "2026-02-01",
+        "done": "",
+    }
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = site_admin.post(url, form)
+    assert response.status_code == 302, response.content[:2000]
+    milestone.refresh_from_db()
+    assert milestone.due_date == dt.date(2026, 2, 1)
+    assert len(_recomputes(callbacks, people.plan)) == 1
+
+
+def test_measurements_deleted_in_the_admin_ask_for_a_recompute_of_their_plan(
+    people, site_admin, django_capture_on_commit_callbacks
+):
+    other_plan = PlanFactory()
+    values = [MeasurementFactory(plan=people.plan) for _ in range(2)]
+    selected = {"_selected_action": [v.pk for v in values], "post": "yes"}
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = site_admin.post(
+            "/admin/tracking/measurement/", {"action": "delete_selected", **selected}
+        )
+    assert response.status_code == 302
+    assert not Measurement.objects.filter(pk__in=[v.pk for v in values]).exists()
+    assert len(_recomputes(callbacks, people.plan)) == 1
+    assert _recomputes(callbacks, other_plan) == []
+
+
+def test_a_goal_deleted_in_the_admin_asks_for_a_recompute(
+    people, site_admin, django_capture_on_commit_callbacks
+):
+    goal = _goal(people)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = site_admin.post(f"/admin/planning/goal/{goal.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert len(_recomputes(callbacks, people.plan)) == 1
