@@ -19,16 +19,15 @@ from planning.models import (
     Department,
     DepartmentSubmission,
     Goal,
-    Notification,
     Plan,
     PlanBaseline,
     PlanChange,
 )
+from planning.services.notifications import notifications_write
 from planning.smart import smart_check
 
 # What the approved baseline holds of a goal: changing one of these needs a reason.
 BASELINE_FIELDS = ("target", "due_date", "budget", "owner")
-NOTIFICATION_MAX = 300
 
 
 def changes_need_reason(plan: Plan) -> bool:
@@ -98,14 +97,17 @@ def submission_return(
     submission.save()
     goals = list(plan.goals.filter(department=department))
     _set_goal_approval(goals, ApprovalState.RETURNED, user)
-    text = _("%(who)s returned the %(department)s part of %(plan)s: %(comment)s") % {
-        "who": _person(user),
-        "department": department.name,
-        "plan": plan.name,
-        "comment": submission.comment,
-    }
+
+    def words():
+        return _("%(who)s returned the %(department)s part of %(plan)s: %(comment)s") % {
+            "who": _person(user),
+            "department": department.name,
+            "plan": plan.name,
+            "comment": submission.comment,
+        }
+
     recipients = {u for u in (department.head, submission.submitted_by) if u is not None}
-    _notify(plan, recipients, text, reverse("planning:approval", args=[plan.pk]))
+    _notify(plan, recipients, words, reverse("planning:approval", args=[plan.pk]))
     return submission
 
 
@@ -141,7 +143,7 @@ def plan_approve(*, plan: Plan, user) -> PlanBaseline:
     _notify(
         plan,
         heads - {user},
-        _("%(plan)s is approved; it is now the baseline.") % {"plan": plan.name},
+        lambda: _("%(plan)s is approved; it is now the baseline.") % {"plan": plan.name},
         reverse("planning:plan-baseline", args=[plan.pk]),
     )
     return baseline
@@ -182,16 +184,19 @@ def plan_changes_record(
     ]
     for record in records:
         record.notified.set(recipients)
-    what = "; ".join(
-        f"{_field_label(r.field)}: {r.old_value or '—'} → {r.new_value or '—'}" for r in records
-    )
-    text = _("%(who)s changed “%(goal)s” (%(what)s). Why: %(reason)s") % {
-        "who": _person(user),
-        "goal": goal.title,
-        "what": what,
-        "reason": reason.strip(),
-    }
-    _notify(goal.plan, recipients, text, goal.get_absolute_url())
+
+    def words():  # field names in the reader's language
+        what = "; ".join(
+            f"{_field_label(r.field)}: {r.old_value or '—'} → {r.new_value or '—'}" for r in records
+        )
+        return _("%(who)s changed “%(goal)s” (%(what)s). Why: %(reason)s") % {
+            "who": _person(user),
+            "goal": goal.title,
+            "what": what,
+            "reason": reason.strip(),
+        }
+
+    _notify(goal.plan, recipients, words, goal.get_absolute_url())
     return records
 
 
@@ -227,14 +232,9 @@ def _set_goal_approval(goals: list[Goal], state: str, user) -> None:
             goal.save(update_fields=["approval_state", "updated_at"])
 
 
-def _notify(plan: Plan, users, text: str, url: str) -> None:
-    Notification.objects.bulk_create(
-        Notification(user=u, plan=plan, text=_clip(text), url=url) for u in users
-    )
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= NOTIFICATION_MAX else text[: NOTIFICATION_MAX - 1] + "…"
+def _notify(plan: Plan, users, words, url: str) -> None:
+    """`words()` is called in each recipient's language."""
+    notifications_write(plan_id=plan.pk, users=users, words=words, url=url)
 
 
 def _person(user) -> str:

@@ -7,10 +7,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils.text import Truncator
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from planning.models import Comment, Goal, Initiative, Plan
-from planning.services.notifications import notification_send
+from planning.services.notifications import notifications_write
 
 # @ not preceded by a word character (so e-mail addresses are no mentions); a name may hold
 # letters, digits and . + - _ but does not end with a full stop (end of a sentence).
@@ -75,5 +75,10 @@ def comment_create(*, plan: Plan, author, text: str, subject: Goal | Initiative)
 
 
 def _notify(user, plan, url, message, author, subject, excerpt) -> None:
-    text = message % {"who": _who(author), "subject": subject.title, "excerpt": excerpt}
-    notification_send(user_id=user.pk, plan_id=plan.pk, text=text, url=url)
+    """`message` (lazy) is worded in the recipient's language."""
+    notifications_write(
+        plan_id=plan.pk,
+        users=[user],
+        words=lambda: message % {"who": _who(author), "subject": subject.title, "excerpt": excerpt},
+        url=url,
+    )

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from planning.models import Department, Membership, Plan
-from planning.services.notifications import notification_send
+from planning.services.notifications import notifications_write
 
 
 @transaction.atomic
@@ -15,16 +15,18 @@ def membership_add(
     membership = Membership(user=user, plan=plan, role=role, department=department)
     membership.full_clean()
     membership.save()
-    notification_send(
-        user_id=user.pk,
+    notifications_write(
         plan_id=plan.pk,
+        users=[user],
+        words=lambda: (
+            _("%(who)s added you to %(plan)s as %(role)s.")
+            % {
+                "who": added_by.get_full_name() or added_by.username,
+                "plan": plan.name,
+                "role": membership.get_role_display(),  # in the new member's language
+            }
+        ),
         url=plan.get_absolute_url(),
-        text=_("%(who)s added you to %(plan)s as %(role)s.")
-        % {
-            "who": added_by.get_full_name() or added_by.username,
-            "plan": plan.name,
-            "role": membership.get_role_display(),
-        },
     )
     return membership
 

@@ -369,3 +369,16 @@ def test_compare_marks_added_removed_and_changed_rows():
 def test_a_snapshot_compared_with_itself_has_no_changes(people, goals):
     snapshot = plan_snapshot(people.plan)
     assert baseline.compare(snapshot, snapshot).changed_count == 0
+
+
+def test_a_returned_part_is_told_in_the_heads_language(people, client_for, goals):
+    from planning.models import UserProfile
+
+    UserProfile.objects.create(user=people.head_sales, language="de")
+    department_submit(plan=people.plan, department=people.sales, user=people.head_sales)
+    client_for(people.leader).post(
+        url("approval-decide", people.plan, people.sales.pk),
+        {"decision": "return", "comment": "Onboarding costs are missing."},
+    )
+    note = Notification.objects.get(user=people.head_sales)
+    assert "hat den Teil Sales von" in note.text and "zurückgegeben" in note.text

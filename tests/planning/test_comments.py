@@ -137,3 +137,21 @@ def test_thread_tag_renders_comments_and_the_form_for_members_who_may_post(peopl
     viewer_html = _render_thread(goal, people.viewer)
     assert "First &lt;b&gt;" in viewer_html and "<form" not in viewer_html
     assert "viewers cannot post" in viewer_html
+
+
+def test_each_person_is_told_in_their_own_language(people, goal, client_for):
+    """A German-speaking owner reads the notification of an English-speaking author's comment
+    in German; an English-speaking member mentioned in it reads it in English."""
+    from planning.models import UserProfile
+
+    UserProfile.objects.create(user=people.head_sales, language="de")
+    UserProfile.objects.create(user=people.leader, language="en")
+    response = client_for(people.leader).post(
+        post_url(goal), {"text": "@head_marketing costs?"}, **HTMX
+    )
+    assert response.status_code == 200
+    owner = Notification.objects.get(user=people.head_sales)
+    assert owner.text.startswith(f"{people.leader.get_full_name() or 'leader'} hat Ihr Ziel")
+    assert "„Four enterprise AEs“ kommentiert" in owner.text
+    mentioned = Notification.objects.get(user=people.head_marketing)  # no profile: the site's
+    assert "mentioned you on “Four enterprise AEs”" in mentioned.text

@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from planning.models import Plan
+from planning.services.notifications import language_of
 from tracking.constants import STATUS_ICONS
 from tracking.models import Alert
 
@@ -75,8 +76,7 @@ def alert_digests_send() -> int:
 
 
 def _mail_digest(user, alerts: Sequence[Alert]) -> None:
-    language = getattr(getattr(user, "profile", None), "language", "") or settings.LANGUAGE_CODE
-    with translation.override(language):
+    with translation.override(language_of(user)):
         subject = _("OpenAOP: %(count)s new alerts for you") % {"count": len(alerts)}
         send_mail(subject, digest_text(user, alerts), None, [user.email])
 

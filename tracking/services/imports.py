@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 
 from planning.models import Goal, Plan
 from planning.permissions import Action, PlanAccess, plan_access
+from planning.services.notifications import language_of
 from tracking import imports
 from tracking.imports import (
     Checked,
@@ -406,7 +407,7 @@ def import_run(*, job_id: int) -> ImportJob | None:
                 )
                 if job is None or job.state != ImportJob.State.RUNNING:
                     return job
-                with translation.override(_language_of(job.created_by)):
+                with translation.override(language_of(job.created_by)):
                     _run(job)
             break
         except IntegrityError:
@@ -460,11 +461,6 @@ def _run(job: ImportJob) -> None:
     from tracking.services.alerts import alerts_schedule_recompute
 
     alerts_schedule_recompute(plan_id=job.plan_id)
-
-
-def _language_of(user) -> str:
-    profile = getattr(user, "profile", None) if user is not None else None
-    return getattr(profile, "language", "") or settings.LANGUAGE_CODE
 
 
 def _rows_path(job: ImportJob) -> Path:
