@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from planning.models import Department
-from tracking.models import Alert, Kpi, Source
+from tracking.models import Alert, Kpi, Measurement, Source
 
 
 def _plan_departments(request):
@@ -91,3 +91,22 @@ class AlertFilterSet(django_filters.FilterSet):
         if not value or user is None:
             return queryset
         return queryset.filter(owner_id=user.pk)
+
+
+class MeasurementFilterSet(django_filters.FilterSet):
+    """Measurements by KPI (its code, any case), goal (its id), source and a range of months
+    (2026-01 to 2026-06, both included)."""
+
+    kpi = django_filters.CharFilter(field_name="kpi__code", lookup_expr="iexact", label=_("KPI"))
+    goal = django_filters.NumberFilter(field_name="goal_id", label=_("Goal"))
+    source = django_filters.ChoiceFilter(choices=Source.choices, label=_("Source"))
+    month_from = django_filters.DateFilter(
+        field_name="period", lookup_expr="gte", input_formats=["%Y-%m"], label=_("From month")
+    )
+    month_to = django_filters.DateFilter(
+        field_name="period", lookup_expr="lte", input_formats=["%Y-%m"], label=_("To month")
+    )
+
+    class Meta:
+        model = Measurement
+        fields = ["kpi", "goal", "source"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.db.models import Q
@@ -42,13 +42,15 @@ KPI, GOAL = "kpi", "goal"
 @dataclass(frozen=True)
 class MeasurementCell:
     """One cell as typed: a KPI or goal (`kind`, `subject_id`), the month (its first day), the
-    text typed, and the version of the stored value when the edit started (0 = it was empty)."""
+    text typed, and the version of the stored value when the edit started (0 = it was empty;
+    None = whatever is stored now, for values pushed by other systems: the new value replaces
+    it and the history keeps it)."""
 
     kind: str
     subject_id: int
     period: dt.date
     raw: str
-    version: int = 0
+    version: int | None = 0
 
     @property
     def key(self) -> str:
@@ -83,6 +85,7 @@ def measurements_save(
         require(access, Action.MEASURE, subject)
     values, problems = _parse(plan, cells, subjects, decimal_separator, open_until(today))
     current = _current_rows(plan, cells)
+    cells = [_from_stored(cell, current.get(cell.key)) for cell in cells]
     problems |= _stale(cells, values, current)
     if problems:
         raise CellsRejected(problems)
@@ -155,6 +158,13 @@ def _stale(cells, values, current) -> dict[str, CellProblem]:
         if is_stale(write, current.get(cell.key), "value"):
             problems[cell.key] = conflict_problem(cell.key, current.get(cell.key), "value")
     return problems
+
+
+def _from_stored(cell: MeasurementCell, stored: Measurement | None) -> MeasurementCell:
+    """A cell without a version starts from the value stored now."""
+    if cell.version is not None:
+        return cell
+    return replace(cell, version=stored.version if stored is not None else 0)
 
 
 def _row_key(m: Measurement) -> str:

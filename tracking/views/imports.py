@@ -74,8 +74,17 @@ def _list_page(request, plan, access, forms_by_kind=None, status=200):
         "jobs": service.jobs_visible_to(plan, access)[:RECENT_JOBS],
         "async_rows": settings.IMPORT_ASYNC_ROWS,
         "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024),
+        "api_example_code": _example_kpi_code(plan, access),
     }
     return render(request, "tracking/import_list.html", context, status=status)
+
+
+def _example_kpi_code(plan, access) -> str:
+    """A KPI code for the API example: one of the person's departments' (one query)."""
+    kpis = plan.kpis.order_by("name")
+    if not access.is_leadership:
+        kpis = kpis.filter(department_id__in=access.head_of | access.contributor_of)
+    return kpis.values_list("code", flat=True).first() or ""
 
 
 @plan_view
