@@ -67,6 +67,7 @@ def test_leader_fills_swot_and_head_of_sales_moves_a_resource_gap(
     page.click("#swot-new-S button[type=submit]")
     second = page.locator("#swot-q-S article.swot-card", has_text="Strong developer brand")
     second.wait_for()
+    page.htmx_idle()  # the new card's buttons are wired to htmx once the swap has settled
 
     # Reorder with the keyboard: focus "move up", press Enter; focus stays on the card.
     second.locator("button[data-dir=up]").focus()
