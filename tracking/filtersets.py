@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from planning.forms.widgets import LeanSelect
 from planning.models import Department
 from tracking.models import Alert, Kpi, Measurement, Source
 
@@ -22,7 +23,10 @@ class KpiFilterSet(django_filters.FilterSet):
     """KPIs by department, source and a free-text search over code, name and unit."""
 
     department = django_filters.ModelChoiceFilter(
-        queryset=_plan_departments, label=_("Department"), empty_label=_("All departments")
+        queryset=_plan_departments,
+        label=_("Department"),
+        empty_label=_("All departments"),
+        widget=LeanSelect,
     )
     source = django_filters.ChoiceFilter(
         choices=Source.choices, label=_("Source"), empty_label=_("Any source")
@@ -63,7 +67,10 @@ class AlertFilterSet(django_filters.FilterSet):
         choices=Alert.Severity.choices, label=_("Severity"), empty_label=_("Any severity")
     )
     department = django_filters.ModelChoiceFilter(
-        queryset=_plan_departments, label=_("Department"), empty_label=_("All departments")
+        queryset=_plan_departments,
+        label=_("Department"),
+        empty_label=_("All departments"),
+        widget=LeanSelect,
     )
     mine = django_filters.BooleanFilter(
         method="filter_mine", label=_("Only mine"), widget=forms.CheckboxInput
