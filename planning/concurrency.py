@@ -42,6 +42,8 @@ def save_versioned(
         if not claimed:
             raise EditConflict(model.objects.get(pk=instance.pk))
         fresh = model.objects.get(pk=instance.pk)
+        if hasattr(instance, "_history_user"):  # who the history names (outside a request)
+            fresh._history_user = instance._history_user
         many = {}
         for name, value in changes.items():
             field = model._meta.get_field(name)

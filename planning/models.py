@@ -667,8 +667,9 @@ class PlanChange(models.Model):
         return f"{self.subject_label}.{self.field}: {self.old_value} → {self.new_value}"
 
 
-class Comment(models.Model):
-    """A message in the discussion thread of a goal or an initiative."""
+class Comment(Versioned):
+    """A message in the discussion thread of a goal or an initiative. Its author may correct
+    it (`edited_at`) or delete it; history keeps every wording."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="comments")
     goal = models.ForeignKey(
@@ -683,6 +684,8 @@ class Comment(models.Model):
     text = models.TextField(_("text"), max_length=5000)
     mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["created_at"]

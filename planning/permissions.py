@@ -183,9 +183,13 @@ def _can_view(access: PlanAccess, obj) -> bool:
 
 
 def _can_edit(access: PlanAccess, obj) -> bool:
-    """Create, change or delete a plan item (SWOT, goal, initiative, milestone, resource, KPI)."""
+    """Create, change or delete a plan item (SWOT, goal, initiative, milestone, resource, KPI);
+    a comment only by its author, while they may still comment (posting is COMMENT)."""
     if _is_budget_object(obj):
         return _can_edit_budget(access, obj)
+    if isinstance(obj, Comment):
+        is_author = access.user_id is not None and obj.author_id == access.user_id
+        return is_author and _can_comment(access, obj)
     if access.is_leadership:
         return True
     department_id = department_id_of(obj) if obj is not None else None

@@ -6,9 +6,11 @@ import re
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from planning.concurrency import save_versioned
 from planning.models import Comment, Goal, Initiative, Plan
 from planning.services.notifications import notifications_write
 
@@ -72,6 +74,36 @@ def comment_create(*, plan: Plan, author, text: str, subject: Goal | Initiative)
         )
         _notify(subject.owner, plan, url, message, author, subject, excerpt)
     return comment
+
+
+@transaction.atomic
+def comment_edit(*, comment: Comment, user, text: str, version: int) -> Comment:
+    """Correct a comment (its author; the view checks the right). `version` is the one the
+    edit started from: a comment changed or deleted meanwhile raises EditConflict (or
+    Comment.DoesNotExist). People newly @mentioned are told; those mentioned before are not
+    told again. History keeps the earlier wording."""
+    comment._history_user = user
+    before = set(comment.mentions.values_list("pk", flat=True))
+    edited = save_versioned(
+        comment, expected_version=version, changes={"text": text, "edited_at": timezone.now()}
+    )
+    subject = edited.goal or edited.initiative
+    mentioned = _plan_members(edited.plan, mentioned_usernames(text))
+    edited.mentions.set(mentioned)
+    url = f"{subject.get_absolute_url()}#comment-{edited.pk}"
+    excerpt = Truncator(text).chars(120)
+    for person in mentioned:
+        if person.pk not in before and person.pk != user.pk:
+            message = _("%(who)s mentioned you on “%(subject)s”: %(excerpt)s")
+            _notify(person, edited.plan, url, message, user, subject, excerpt)
+    return edited
+
+
+@transaction.atomic
+def comment_delete(*, comment: Comment, user) -> None:
+    """Delete a comment (its author; the view checks the right); history keeps a copy."""
+    comment._history_user = user
+    comment.delete()
 
 
 def _notify(user, plan, url, message, author, subject, excerpt) -> None:

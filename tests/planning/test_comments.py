@@ -155,3 +155,112 @@ def test_each_person_is_told_in_their_own_language(people, goal, client_for):
     assert "„Four enterprise AEs“ kommentiert" in owner.text
     mentioned = Notification.objects.get(user=people.head_marketing)  # no profile: the site's
     assert "mentioned you on “Four enterprise AEs”" in mentioned.text
+
+
+# Correcting and deleting one's comment ------------------------------------------------------
+
+
+def _edit_url(comment, suffix="edit/"):
+    return reverse("planning:comment-edit", args=[comment.plan_id, comment.pk]).replace(
+        "edit/", suffix
+    )
+
+
+def test_the_author_corrects_a_comment_in_place_and_history_keeps_the_first_wording(
+    people, goal, client_for
+):
+    comment = comment_create(plan=people.plan, author=people.finance, subject=goal, text="Cots?")
+    client = client_for(people.finance)
+    form = client.get(_edit_url(comment), **HTMX)
+    assert form.status_code == 200 and 'name="version" value="1"' in form.content.decode()
+    response = client.post(_edit_url(comment), {"text": "Costs?", "version": 1}, **HTMX)
+    assert response.status_code == 200
+    assert "Costs?" in response.content.decode() and "(edited)" in response.content.decode()
+    comment.refresh_from_db()
+    assert (comment.text, comment.version) == ("Costs?", 2) and comment.edited_at is not None
+    wordings = [(h.text, h.history_type) for h in comment.history.order_by("history_id")]
+    assert wordings == [("Cots?", "+"), ("Costs?", "~")]
+    assert comment.history.latest().history_user == people.finance
+
+
+def test_only_newly_mentioned_people_are_told_after_an_edit(people, goal):
+    from planning.services.comments import comment_edit
+
+    comment = comment_create(
+        plan=people.plan, author=people.finance, subject=goal, text="@head_marketing costs?"
+    )
+    Notification.objects.all().delete()
+    comment_edit(
+        comment=comment,
+        user=people.finance,
+        text="@head_marketing @leader costs? @finance",
+        version=1,
+    )
+    assert [n.user for n in Notification.objects.all()] == [people.leader]
+    assert set(comment.mentions.all()) == {people.head_marketing, people.leader, people.finance}
+
+
+@pytest.mark.parametrize("who", ["leader", "head_sales", "viewer"])
+def test_nobody_but_the_author_edits_or_deletes_a_comment(people, goal, client_for, who):
+    comment = comment_create(plan=people.plan, author=people.finance, subject=goal, text="Mine")
+    client = client_for(getattr(people, who))
+    assert client.get(_edit_url(comment)).status_code == 403
+    assert client.post(_edit_url(comment), {"text": "Theirs", "version": 1}).status_code == 403
+    assert client.post(_edit_url(comment, "delete/")).status_code == 403
+    comment.refresh_from_db()
+    assert comment.text == "Mine"
+    page = client.get(goal.get_absolute_url()).content.decode()
+    assert _edit_url(comment) not in page  # no Edit link for others
+
+
+def test_an_outsider_gets_404_and_an_author_who_became_viewer_may_no_longer_edit(
+    people, goal, client_for
+):
+    comment = comment_create(plan=people.plan, author=people.finance, subject=goal, text="Mine")
+    assert client_for(people.outsider).get(_edit_url(comment)).status_code == 404
+    people.finance.memberships.update(role="viewer")
+    people.finance.__dict__.pop("_plan_access_cache", None)
+    assert client_for(people.finance).get(_edit_url(comment)).status_code == 403
+
+
+def test_an_empty_correction_is_refused_and_changes_nothing(people, goal, client_for):
+    comment = comment_create(plan=people.plan, author=people.finance, subject=goal, text="Mine")
+    response = client_for(people.finance).post(
+        _edit_url(comment), {"text": "  ", "version": 1}, **HTMX
+    )
+    assert response.status_code == 200
+    assert "Write something, or delete the comment." in response.content.decode()
+    comment.refresh_from_db()
+    assert (comment.text, comment.version) == ("Mine", 1)
+
+
+def test_a_correction_from_a_stale_window_is_told_and_loses_nothing(people, goal, client_for):
+    comment = comment_create(plan=people.plan, author=people.finance, subject=goal, text="One")
+    client = client_for(people.finance)
+    client.post(_edit_url(comment), {"text": "Two", "version": 1}, **HTMX)
+    stale = client.post(_edit_url(comment), {"text": "Three", "version": 1}, **HTMX)
+    page = stale.content.decode()
+    assert "in another window meanwhile" in page and "Two" in page and "Three" in page
+    assert 'name="version" value="2"' in page  # saving again replaces "Two", knowingly
+    comment.refresh_from_db()
+    assert comment.text == "Two"
+
+
+def test_the_author_deletes_a_comment_and_history_keeps_a_copy(people, goal, client_for):
+    comment = comment_create(plan=people.plan, author=people.finance, subject=goal, text="Oops")
+    response = client_for(people.finance).post(_edit_url(comment, "delete/"), **HTMX)
+    assert response.status_code == 200 and response.content == b""
+    assert not Comment.objects.filter(pk=comment.pk).exists()
+    copy = Comment.history.filter(id=comment.pk).order_by("history_id").last()
+    assert (copy.history_type, copy.text, copy.history_user) == ("-", "Oops", people.finance)
+
+
+def test_without_javascript_edit_and_delete_return_to_the_thread(people, goal, client_for):
+    comment = comment_create(plan=people.plan, author=people.finance, subject=goal, text="Mine")
+    client = client_for(people.finance)
+    page = client.get(_edit_url(comment))
+    assert "Edit your comment" in page.content.decode()
+    saved = client.post(_edit_url(comment), {"text": "Better", "version": 1})
+    assert saved.status_code == 302 and saved["Location"].endswith(f"#comment-{comment.pk}")
+    gone = client.post(_edit_url(comment, "delete/"))
+    assert gone.status_code == 302 and "#comments-goal-" in gone["Location"]

@@ -120,3 +120,15 @@ def test_comment_rights_follow_the_roles(people):
     comment = CommentFactory(plan=people.plan, goal=GoalFactory(plan=people.plan))
     assert plan_access(people.viewer, people.plan).can(Action.COMMENT, comment) is False
     assert plan_access(people.finance, people.plan).can(Action.COMMENT, comment) is True
+
+
+def test_only_its_author_changes_a_comment(people):
+    comment = CommentFactory(
+        plan=people.plan, goal=GoalFactory(plan=people.plan), author=people.finance
+    )
+    allowed = {
+        name
+        for name in ("leader", "head_sales", "finance", "contributor_sales", "viewer", "outsider")
+        if plan_access(getattr(people, name), people.plan).can(Action.EDIT, comment)
+    }
+    assert allowed == {"finance"}
