@@ -748,6 +748,15 @@ def test_the_page_offers_each_person_only_what_they_may_import(people, kpis, cli
     assert client_for(people.outsider).get(url).status_code == 404
 
 
+def test_the_page_shows_the_api_command_with_a_kpi_the_person_may_push(people, kpis, client_for):
+    url = reverse("tracking:import-list", args=[people.plan.pk])
+    page = client_for(people.head_marketing).get(url).content.decode()
+    api = reverse("api:measurements", args=[people.plan.pk])
+    assert f"http://testserver{api}" in page
+    assert "curl -u head_marketing:PASSWORD" in page
+    assert '"kpi": "mql"' in page  # Marketing's KPI, not Sales' pipeline
+
+
 # --- Hostile uploads through the page: a clear message, never a 500 -----------------------
 
 
