@@ -1,6 +1,6 @@
 """The API, under /api/ (namespace "api"): each app lists its own endpoints."""
 
-from tracking import api as tracking_api
+from tracking.api import urls as tracking_api
 
 app_name = "api"
 

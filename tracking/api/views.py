@@ -1,82 +1,30 @@
-"""The measurements API (SPEC §2 step 5): other systems push KPI and goal values, and read them.
-
-    POST /api/plans/<plan>/measurements/   {"values": [{"kpi": "pipeline", "month": "2026-03",
-                                             "value": 1250000}, {"goal": 17, "month": "2026-03",
-                                             "value": "3", "version": 1}, ...]}
-    GET  /api/plans/<plan>/measurements/?kpi=pipeline&goal=17&month_from=2026-01&month_to=2026-06
-
-A push goes through the same service as the month grid (`measurements_save`, source "api"):
-the same permissions (403 for a value the person may not enter), the same checks, all or
-nothing. Each value names a KPI by its code or a goal by its id, a month as 2026-03 and a value
-(a number, numeric text, or null to clear the month). Without a `version` a value replaces
-whatever is stored (the history keeps it); with the version the caller read, a value someone
-changed meanwhile is refused as a conflict (409) instead of overwritten. Bad input is 400 with
-every problem and the index of its value; nothing is written then. Not a member: 404.
-
-Signed-in sessions and HTTP Basic authentication (over HTTPS) are accepted; API tokens come
-with the full REST API."""
+"""Views of the measurements API; see the package docstring for what it does."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models.functions import Lower
-from django.urls import path
 from django.utils.translation import gettext as _
-from rest_framework import generics, serializers, status
+from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied as Forbidden
 from rest_framework.response import Response
 
 from planning.permissions import get_plan_for
-from tracking.cells import CellsRejected, month_key
+from tracking.api.serializers import (
+    MeasurementPushSerializer,
+    MeasurementSerializer,
+    PushedMeasurementSerializer,
+)
+from tracking.cells import CellsRejected
 from tracking.filtersets import MeasurementFilterSet
 from tracking.models import Kpi, Measurement, Source
 from tracking.services.cells import SaveSummary
 from tracking.services.measurements import GOAL, KPI, MeasurementCell, measurements_save
 
-MAX_VALUES = 1_000  # per request; larger batches go through the import
 
-
-class PushedValue(serializers.Serializer):
-    kpi = serializers.CharField(required=False, max_length=60)
-    goal = serializers.IntegerField(required=False, min_value=1)
-    month = serializers.CharField(max_length=10)
-    value = serializers.CharField(allow_null=True, allow_blank=True, max_length=40)
-    version = serializers.IntegerField(required=False, min_value=0)
-
-    def validate_month(self, text: str) -> dt.date:
-        return _month(text)
-
-    def validate(self, data: dict) -> dict:
-        if ("kpi" in data) == ("goal" in data):
-            raise serializers.ValidationError(_("Name either a KPI (its code) or a goal (its id)."))
-        return data
-
-
-class Push(serializers.Serializer):
-    values = serializers.ListField(
-        child=serializers.DictField(), allow_empty=False, max_length=MAX_VALUES
-    )
-
-
-class MeasurementOut(serializers.ModelSerializer):
-    kpi = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    month = serializers.SerializerMethodField()
-    entered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-
-    class Meta:
-        model = Measurement
-        fields = ["id", "kpi", "goal", "month", "value", "version", "source", "entered_by"]
-        fields += ["entered_at"]
-
-    def get_month(self, measurement: Measurement) -> str:
-        return month_key(measurement.period)
-
-
-class MeasurementsView(generics.ListAPIView):
-    serializer_class = MeasurementOut
+class MeasurementListView(generics.ListAPIView):
+    serializer_class = MeasurementSerializer
     filterset_class = MeasurementFilterSet
 
     def initial(self, request, *args, **kwargs):
@@ -92,12 +40,12 @@ class MeasurementsView(generics.ListAPIView):
         )
 
     def post(self, request, plan_id: int):
-        push = Push(data=request.data)
+        push = MeasurementPushSerializer(data=request.data)
         if not push.is_valid():
             return _refused(_errors(push.errors))
         errors, good = [], []
         for index, item in enumerate(push.validated_data["values"]):
-            value = PushedValue(data=item)
+            value = PushedMeasurementSerializer(data=item)
             if value.is_valid():
                 good.append((index, value.validated_data))
             else:
@@ -134,16 +82,6 @@ def _save(plan, user, cells: list[MeasurementCell], *, check_only: bool) -> Save
         if check_only:
             transaction.set_rollback(True)
     return summary
-
-
-def _month(text: str) -> dt.date:
-    """2026-03 (or a day of it, 2026-03-31) → 1 March 2026."""
-    for pattern in ("%Y-%m", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(text.strip(), pattern).date().replace(day=1)
-        except ValueError:
-            continue
-    raise serializers.ValidationError(_("Write the month as 2026-03."))
 
 
 def _cells(plan, values: list[tuple[int, dict]]):
@@ -234,8 +172,3 @@ def _errors(details) -> list[dict]:
 
 def _messages(messages) -> list[str]:
     return [str(m) for m in messages] if isinstance(messages, list) else [str(messages)]
-
-
-urlpatterns = [
-    path("plans/<int:plan_id>/measurements/", MeasurementsView.as_view(), name="measurements"),
-]
