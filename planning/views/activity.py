@@ -95,18 +95,17 @@ def _own_comment(plan, access, pk) -> Comment:
     return comment
 
 
-def _item(request, comment, status=200):
+def _item(request, plan, access, comment):
     """The comment as it shows in its thread (for htmx)."""
-    context = {"comment": comment, "can_comment": True, "plan": comment.plan}
-    return render(request, "planning/comment_item.html", context, status=status)
+    context = {"comment": comment, "can_comment": access.can(Action.COMMENT, comment)}
+    return render(request, "planning/comment_item.html", {**context, "plan": plan})
 
 
 @plan_view
 def comment_item(request, plan, access, pk):
     """One comment of the thread (what "Cancel" puts back)."""
     comment = get_object_or_404(plan.comments.select_related("author"), pk=pk)
-    context = {"comment": comment, "can_comment": access.can(Action.COMMENT, comment)}
-    return render(request, "planning/comment_item.html", {**context, "plan": plan})
+    return _item(request, plan, access, comment)
 
 
 @plan_view
@@ -134,7 +133,7 @@ def comment_edit(request, plan, access, pk):
             context |= {"form": form, "theirs": conflict.current}
         else:
             if request.htmx:
-                return _item(request, comment)
+                return _item(request, plan, access, comment)
             return redirect(f"{subject.get_absolute_url()}#comment-{comment.pk}")
     template = "planning/comment_edit_form.html" if request.htmx else "planning/comment_edit.html"
     return render(request, template, context)

@@ -165,8 +165,9 @@ def test_every_bad_value_is_reported_with_its_index_and_nothing_is_written(
         {"numbers": [1, 2]},
         [{"kpi": "pipeline", "month": "2026-03", "value": 1}],
         {"values": [{"kpi": "pipeline", "month": "2026-03", "value": 1}] * 1001},
+        {"values": [{"kpi": "pipeline", "month": "2026-03", "value": 1}, "pipeline=5"]},
     ],
-    ids=["empty", "not-a-list", "no-values", "not-an-object", "too-many"],
+    ids=["empty", "not-a-list", "no-values", "not-an-object", "too-many", "a-value-not-an-object"],
 )
 def test_malformed_requests_are_refused_with_a_message(people, subjects, client_for, body):
     response = client_for(people.leader).post(

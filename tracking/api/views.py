@@ -42,14 +42,14 @@ class MeasurementListView(generics.ListAPIView):
     def post(self, request, plan_id: int):
         push = MeasurementPushSerializer(data=request.data)
         if not push.is_valid():
-            return _refused(_errors(push.errors))
+            return _refused(_request_errors(push.errors))
         errors, good = [], []
         for index, item in enumerate(push.validated_data["values"]):
             value = PushedMeasurementSerializer(data=item)
             if value.is_valid():
                 good.append((index, value.validated_data))
             else:
-                errors += _errors({"values": {index: value.errors}})
+                errors += _value_errors(index, value.errors)
         cells, index_of, unknown = _cells(self.plan, good)
         errors += unknown
         try:
@@ -148,26 +148,25 @@ def _error(index: int | None, field: str, message: str) -> dict:
     return {"index": index, "field": field, "message": str(message)}
 
 
-def _errors(details) -> list[dict]:
-    """DRF's nested validation errors as a flat list of {"index", "field", "message"}, in the
-    order of the values."""
-    values = details.get("values") if isinstance(details, dict) else None
-    if isinstance(values, list) and all(isinstance(v, dict) for v in values):
-        values = dict(enumerate(values))  # one entry per value ({} for a good one)
-    if isinstance(values, dict):
-        flat = []
-        for index, problems in values.items():
-            if index == "non_field_errors":  # about the list: empty, too long, not a list
-                flat += [_error(None, "values", m) for m in _messages(problems)]
-                continue
-            for field, messages in problems.items():
-                field = "subject" if field == "non_field_errors" else field
-                flat += [_error(index, field, m) for m in _messages(messages)]
-        return sorted(flat, key=lambda e: -1 if e["index"] is None else e["index"])
-    if isinstance(details, dict):
-        pairs = [(field, m) for field, messages in details.items() for m in _messages(messages)]
-        return [_error(None, field, message) for field, message in pairs]
-    return [_error(None, "values", m) for m in _messages(details)]
+def _request_errors(details: dict) -> list[dict]:
+    """What is wrong with the request as a whole: not an object, no list of values, an empty
+    or too long one, or values that are not objects (by their index)."""
+    flat = []
+    for field, messages in details.items():
+        if isinstance(messages, dict):  # {index: [messages]} for values that are not objects
+            flat += [_error(i, "value", m) for i, ms in messages.items() for m in _messages(ms)]
+        else:
+            flat += [_error(None, field, m) for m in _messages(messages)]
+    return flat
+
+
+def _value_errors(index: int, details: dict) -> list[dict]:
+    """What is wrong with one value (a problem of the whole value: its subject)."""
+    return [
+        _error(index, "subject" if field == "non_field_errors" else field, message)
+        for field, messages in details.items()
+        for message in _messages(messages)
+    ]
 
 
 def _messages(messages) -> list[str]:

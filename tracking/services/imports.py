@@ -55,6 +55,8 @@ logger = logging.getLogger(__name__)
 
 Kind = ImportJob.Kind
 MAX_ERRORS_KEPT = 1_000
+# A concurrent grid save of a row of the file fails an attempt; the next one replaces it.
+WRITE_ATTEMPTS = 3
 SAMPLE_ROWS = 20
 STALE_AFTER = dt.timedelta(days=2)
 MEASUREMENT_KEYS = ["subject", "period"]
@@ -423,9 +425,6 @@ def import_run(*, job_id: int) -> ImportJob | None:
     if job is not None and job.state in finished and job.stored_path:
         _rows_path(job).unlink(missing_ok=True)
     return job
-
-
-WRITE_ATTEMPTS = 3
 
 
 def _failed(job_id: int) -> None:
